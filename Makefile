@@ -1,0 +1,59 @@
+# telem: the preloaded shim (libc only), the telem tools, and their tests.
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+WARN = -Wall -Wextra -Werror
+CFLAGS ?= -O2 -g
+STD = -std=gnu11
+
+# The shim: position independent, hidden by default, and no compiler-made
+# calls to memcpy/memset (each libc function costs a binding in every host).
+SHIM_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden \
+	-fno-tree-loop-distribute-patterns -fno-stack-protector -fno-plt
+SHIM_SHARED = shim/counterfile.c shim/counterparse.c shim/week.c shim/mode.c \
+	shim/identity.c shim/names.c
+SHIM_SRC = $(SHIM_SHARED) shim/today.c shim/start.c
+SHIM_HDR = $(wildcard shim/*.h)
+
+TOOLS_LIBS = -ljansson
+TOOLS_CFLAGS = $(STD) $(WARN) $(CFLAGS) -Ishim
+TOOLS_SRC = $(wildcard tools/*.c)
+TOOLS_HDR = $(wildcard tools/*.h)
+
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/unit/%)
+PROG_SRC = $(wildcard tests/programs/*.c)
+PROG_BIN = $(PROG_SRC:tests/programs/%.c=build/programs/%)
+
+all: shim/libtelem.so tools/telem $(PROG_BIN)
+
+shim/libtelem.so: $(SHIM_SRC) $(SHIM_HDR) shim/libtelem.map
+	$(CC) $(SHIM_CFLAGS) -shared -Wl,--version-script=shim/libtelem.map \
+		-Wl,-z,relro -o $@ $(SHIM_SRC)
+
+tools/telem: $(TOOLS_SRC) $(TOOLS_HDR) $(SHIM_SHARED) $(SHIM_HDR)
+	$(CC) $(TOOLS_CFLAGS) -o $@ $(TOOLS_SRC) $(SHIM_SHARED) $(TOOLS_LIBS)
+
+build/programs/%: tests/programs/%.c
+	@mkdir -p $(@D)
+	$(CC) $(STD) -Wall -Wextra -O2 -fomit-frame-pointer -g -o $@ $< -lpthread
+
+build/unit/%: tests/unit/%.c $(SHIM_SHARED) $(SHIM_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) -O1 -g -Ishim -o $@ $< $(SHIM_SHARED) -lcmocka
+
+test: all $(UNIT_BIN)
+	@tests/run.sh $(UNIT_BIN)
+
+bench: all
+	scripts/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/telem
+	install -m 755 tools/telem $(DESTDIR)$(PREFIX)/bin/telem
+	install -m 644 shim/libtelem.so $(DESTDIR)$(PREFIX)/lib/telem/libtelem.so
+
+clean:
+	rm -rf build shim/libtelem.so tools/telem
+
+.PHONY: all test bench install clean

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install, only when missing, the Debian 12 packages telem needs to build and test.
+# Idempotent: a machine that has everything runs no apt-get at all.
+set -eu
+
+packages=(
+  build-essential pkg-config
+  libelf-dev libdw-dev elfutils libdebuginfod-dev
+  libcurl4-openssl-dev libjansson-dev
+  libcmocka-dev
+  strace valgrind hyperfine bear gdb python3 make
+  util-linux procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "deps.sh: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

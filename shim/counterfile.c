@@ -1,0 +1,430 @@
+/* Go v1 counter files: open, map, find, allocate, add, grow, parse.
+ * See counterfile.h for the layout. Concurrency: many processes map one file.
+ * The allocation limit and the bucket heads only ever change by 32-bit CAS;
+ * a record's name is written before its length word, and the length word is
+ * stored before the record is linked, so a linked record is always complete. */
+#include "counterfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "bytes.h"
+#include "sys.h"
+
+#define HASH_OFF 4
+#define RECORDS_OFF (HASH_OFF + 4 * CF_NUM_HASH + 28) /* hdrLen + 2080 */
+#define FILE_MODE 0664
+#define RETRY_LIMIT 4096
+
+static const char *const status_text[] = {
+	[CF_OK] = "ok",
+	[CF_ERR_IO] = "cannot read or write it",
+	[CF_ERR_SHORT] = "truncated (a counter file is at least 16384 bytes)",
+	[CF_ERR_PREFIX] = "not a counter file (wrong first line)",
+	[CF_ERR_HEADER] = "corrupt header (bad length or meta lines)",
+	[CF_ERR_MISMATCH] = "header differs from the expected one",
+	[CF_ERR_CORRUPT] = "corrupt records (an offset or chain out of bounds)",
+	[CF_ERR_TOO_BIG] = "larger than any counter file should be",
+};
+
+const char *cf_status_text(enum cf_status s)
+{
+	if ((unsigned)s >= sizeof status_text / sizeof status_text[0])
+		return "unknown error";
+	return status_text[s];
+}
+
+static uint32_t round_up(uint32_t x, uint32_t unit) { return (x + unit - 1) & ~(unit - 1); }
+
+/* FNV-1a 32, folded: a frozen part of the v1 format. */
+uint32_t cf_hash(const char *name, size_t len)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)name[i]) * 16777619u;
+	return (h ^ (h >> 16)) % CF_NUM_HASH;
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+uint32_t cf_header(unsigned char *buf, const char *meta, size_t meta_len)
+{
+	if (meta_len > CF_MAX_META)
+		return 0;
+	uint32_t hdr_len = round_up((uint32_t)(32 + meta_len), 32);
+	bytes_copy(buf, CF_PREFIX, CF_PREFIX_LEN);
+	put32(buf + CF_PREFIX_LEN, hdr_len);
+	bytes_copy(buf + 32, meta, meta_len);
+	return hdr_len;
+}
+
+/* The mapped image starts with exactly the header meta gives. */
+static int header_matches(const unsigned char *map, uint32_t map_len, const char *meta, size_t meta_len)
+{
+	uint32_t hdr_len = round_up((uint32_t)(32 + meta_len), 32);
+	if (meta_len > CF_MAX_META || map_len < hdr_len + RECORDS_OFF)
+		return 0;
+	if (!bytes_equal(map, CF_PREFIX, CF_PREFIX_LEN) || get32(map + CF_PREFIX_LEN) != hdr_len)
+		return 0;
+	if (!bytes_equal(map + 32, meta, meta_len))
+		return 0;
+	for (uint32_t i = 32 + (uint32_t)meta_len; i < hdr_len; i++)
+		if (map[i] != 0)
+			return 0;
+	return 1;
+}
+
+/* Maps all of fd. The size is checked first: touching a page past the end of
+ * a truncated file would raise SIGBUS in the host. */
+static enum cf_status map_fd(struct counter_file *cf, int fd, int *err)
+{
+	struct stat st;
+	int rc = sys_fstat(fd, &st);
+	if (rc < 0) {
+		*err = rc;
+		return CF_ERR_IO;
+	}
+	if (!S_ISREG(st.st_mode))
+		return CF_ERR_PREFIX;
+	if (st.st_size < CF_PAGE)
+		return CF_ERR_SHORT;
+	if (st.st_size > (off_t)CF_MAX_FILE)
+		return CF_ERR_TOO_BIG;
+	void *p = sys_mmap(0, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (sys_mmap_failed(p)) {
+		*err = (int)(long)p;
+		return CF_ERR_IO;
+	}
+	cf->map = p;
+	cf->map_len = (uint32_t)st.st_size;
+	return CF_OK;
+}
+
+static void unmap(struct counter_file *cf)
+{
+	if (cf->map)
+		sys_munmap(cf->map, cf->map_len);
+	cf->map = 0;
+	cf->map_len = 0;
+}
+
+/* Gives [off, off+len) real blocks, so that writing through the mapping can
+ * never meet a full disk (Go's sparse files raise SIGBUS there: go#74651). */
+static int allocate_blocks(int fd, uint32_t off, uint32_t len)
+{
+	int rc = sys_fallocate(fd, 0, off, len);
+	if (rc != -EOPNOTSUPP)
+		return rc;
+	static const unsigned char zeros[4096];
+	for (uint32_t done = 0; done < len; done += sizeof zeros) {
+		long w = sys_pwrite(fd, zeros, sizeof zeros, (long)(off + done));
+		if (w != (long)sizeof zeros)
+			return w < 0 ? (int)w : -ENOSPC;
+	}
+	return 0;
+}
+
+/* Builds "<path>.tmp-<16 hex>" for a file that will be linked into place. */
+static int temp_path(char *out, const char *path)
+{
+	size_t n = bytes_len(path);
+	unsigned char rnd[8];
+	if (n + 22 > CF_PATH_MAX || sys_getrandom(rnd, sizeof rnd, 1 /* GRND_NONBLOCK */) != sizeof rnd)
+		return -1;
+	bytes_copy(out, path, n);
+	bytes_copy(out + n, ".tmp-", 5);
+	bytes_hex(out + n + 5, rnd, sizeof rnd);
+	out[n + 21] = 0;
+	return 0;
+}
+
+/* Creates the complete first page under a temporary name, then links it to
+ * path. Returns an open fd on path's file, or -errno. */
+static int create_file(const char *path, const char *meta, size_t meta_len)
+{
+	char tmp[CF_PATH_MAX];
+	unsigned char hdr[CF_MAX_META + 64] = {0};
+	uint32_t hdr_len = cf_header(hdr, meta, meta_len);
+	if (hdr_len == 0 || temp_path(tmp, path) < 0)
+		return -EINVAL;
+	int fd = sys_openat(AT_FDCWD, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, FILE_MODE);
+	if (fd < 0)
+		return fd;
+	int rc = sys_fchmod(fd, FILE_MODE); /* the host's umask must not hide it from the tools */
+	if (rc == 0)
+		rc = allocate_blocks(fd, 0, CF_PAGE);
+	if (rc == 0 && sys_pwrite(fd, hdr, hdr_len, 0) != (long)hdr_len)
+		rc = -EIO;
+	if (rc == 0)
+		rc = sys_linkat(AT_FDCWD, tmp, AT_FDCWD, path, 0);
+	sys_unlinkat(AT_FDCWD, tmp, 0);
+	if (rc == 0)
+		return fd;
+	sys_close(fd);
+	if (rc == -EEXIST) /* another process won the race: use its file */
+		return sys_openat(AT_FDCWD, path, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
+	return rc;
+}
+
+static enum cf_status open_path(struct counter_file *cf, const char *path, int create,
+				const char *meta, size_t meta_len, int *err)
+{
+	size_t n = bytes_len(path);
+	*err = 0;
+	cf->map = 0;
+	cf->map_len = 0;
+	cf->broken = 0;
+	if (n >= CF_PATH_MAX) {
+		*err = -ENAMETOOLONG;
+		return CF_ERR_IO;
+	}
+	bytes_copy(cf->path, path, n + 1);
+	int fd = sys_openat(AT_FDCWD, path, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
+	if (fd == -ENOENT && create)
+		fd = create_file(path, meta, meta_len);
+	if (fd < 0) {
+		*err = fd;
+		return CF_ERR_IO;
+	}
+	enum cf_status s = map_fd(cf, fd, err);
+	sys_close(fd);
+	return s;
+}
+
+enum cf_status counter_file_open(struct counter_file *cf, const char *path,
+				 const char *meta, size_t meta_len, int create, int *err)
+{
+	enum cf_status s = open_path(cf, path, create, meta, meta_len, err);
+	if (s != CF_OK)
+		return s;
+	if (!header_matches(cf->map, cf->map_len, meta, meta_len)) {
+		unmap(cf);
+		return CF_ERR_MISMATCH;
+	}
+	cf->hdr_len = round_up((uint32_t)(32 + meta_len), 32);
+	return CF_OK;
+}
+
+enum cf_status counter_file_adopt(struct counter_file *cf, const char *path, int *err)
+{
+	enum cf_status s = open_path(cf, path, 0, 0, 0, err);
+	if (s != CF_OK)
+		return s;
+	const char *meta;
+	size_t meta_len;
+	s = counter_file_header_parse(cf->map, cf->map_len, &cf->hdr_len, &meta, &meta_len);
+	if (s == CF_OK && (size_t)cf->hdr_len + RECORDS_OFF > cf->map_len)
+		s = CF_ERR_SHORT;
+	if (s != CF_OK)
+		unmap(cf);
+	return s;
+}
+
+void counter_file_close(struct counter_file *cf) { unmap(cf); }
+
+static uint32_t load32(const struct counter_file *cf, uint32_t off)
+{
+	return __atomic_load_n((uint32_t *)(cf->map + off), __ATOMIC_ACQUIRE);
+}
+
+static int cas32(struct counter_file *cf, uint32_t off, uint32_t old, uint32_t new)
+{
+	return __atomic_compare_exchange_n((uint32_t *)(cf->map + off), &old, new, 0,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* Remaps the file at its current size, keeping the same header. Needed when
+ * another process grew it, or after we grew it. */
+static int remap(struct counter_file *cf, uint32_t need, int grow)
+{
+	int fd = sys_openat(AT_FDCWD, cf->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	int ok = sys_fstat(fd, &st) == 0;
+	if (ok && grow && st.st_size < (off_t)need)
+		ok = allocate_blocks(fd, (uint32_t)st.st_size, need - (uint32_t)st.st_size) == 0;
+	struct counter_file next = *cf;
+	int err;
+	ok = ok && map_fd(&next, fd, &err) == CF_OK;
+	sys_close(fd);
+	if (!ok)
+		return -1;
+	if (next.map_len < need || !bytes_equal(next.map, cf->map, cf->hdr_len)) {
+		unmap(&next); /* replaced by a different file under our feet */
+		cf->broken = 1;
+		return -1;
+	}
+	unmap(cf);
+	cf->map = next.map;
+	cf->map_len = next.map_len;
+	return 0;
+}
+
+/* A valid, complete, linked record at off; -1 corrupt; 0 beyond our mapping. */
+static int record_at(struct counter_file *cf, uint32_t off, uint32_t *len, uint32_t *next)
+{
+	if (off % CF_RECORD_UNIT || off < cf->hdr_len + RECORDS_OFF)
+		return -1;
+	if ((uint64_t)off + 16 > cf->map_len)
+		return 0;
+	uint32_t word = load32(cf, off + 8);
+	*len = word & ~CF_NAME_MARK;
+	if ((word & CF_NAME_MARK) != CF_NAME_MARK || *len == 0 || *len > CF_MAX_NAME)
+		return -1;
+	if ((uint64_t)off + 16 + *len > cf->map_len)
+		return 0;
+	*next = load32(cf, off + 12);
+	return 1;
+}
+
+/* Walks the chain from off to stop; returns the record offset of name, 0 if
+ * absent, CF_ORPHAN on corruption, or the offset needing a remap in *grow. */
+static uint32_t chain_find(struct counter_file *cf, uint32_t off, uint32_t stop,
+			   const char *name, size_t len, uint32_t *grow)
+{
+	for (uint32_t steps = 0; off != stop && off != 0; steps++) {
+		uint32_t rlen, next;
+		int r = steps > cf->map_len / CF_RECORD_UNIT ? -1 : record_at(cf, off, &rlen, &next);
+		if (r < 0)
+			return CF_ORPHAN;
+		if (r == 0) {
+			*grow = off + 16 + CF_MAX_NAME;
+			return 0;
+		}
+		if (rlen == len && bytes_equal(cf->map + off + 16, name, len))
+			return off;
+		off = next;
+	}
+	return 0;
+}
+
+/* Go's placement: after the last record, moved to the next 16 KiB page
+ * rather than crossing a page boundary. */
+static void place(uint32_t hdr_len, uint32_t limit, size_t len, uint32_t *start, uint32_t *end)
+{
+	if (limit == 0)
+		limit = hdr_len + HASH_OFF + 4 * CF_NUM_HASH;
+	uint32_t n = round_up((uint32_t)(16 + len), CF_RECORD_UNIT);
+	*start = round_up(limit, CF_RECORD_UNIT);
+	if (*start / CF_PAGE != (*start + n) / CF_PAGE)
+		*start = round_up(limit, CF_PAGE);
+	*end = *start + n;
+}
+
+/* Reserves space for a record by CAS on limit, growing the file first. */
+static uint32_t reserve(struct counter_file *cf, size_t len)
+{
+	for (int i = 0; i < RETRY_LIMIT && !cf->broken; i++) {
+		uint32_t limit = load32(cf, cf->hdr_len), start, end;
+		if (limit != 0 && (limit < cf->hdr_len + RECORDS_OFF || limit > CF_MAX_FILE)) {
+			cf->broken = 1;
+			break;
+		}
+		place(cf->hdr_len, limit, len, &start, &end);
+		if (end > CF_MAX_FILE)
+			return 0;
+		if (end > cf->map_len) {
+			if (remap(cf, round_up(end, CF_PAGE), 1) < 0)
+				return 0;
+			continue;
+		}
+		if (cas32(cf, cf->hdr_len, limit, end))
+			return start;
+	}
+	return 0;
+}
+
+/* Links the record at start into its bucket, unless another process linked
+ * the same name meanwhile: then ours is marked orphaned and theirs is used. */
+static uint32_t link_record(struct counter_file *cf, uint32_t head_off, uint32_t head, uint32_t start,
+			    const char *name, size_t len)
+{
+	for (int i = 0; i < RETRY_LIMIT; i++) {
+		__atomic_store_n((uint32_t *)(cf->map + start + 12), head, __ATOMIC_RELEASE);
+		if (cas32(cf, head_off, head, start))
+			return start;
+		uint32_t old = head, grow = 0;
+		head = load32(cf, head_off);
+		uint32_t theirs = chain_find(cf, head, old, name, len, &grow);
+		if (theirs == CF_ORPHAN)
+			break;
+		if (grow) { /* the newer records lie past our mapping */
+			if (remap(cf, round_up(load32(cf, cf->hdr_len), CF_PAGE), 0) < 0)
+				break;
+			head = old; /* walk the new records again after the next failed CAS */
+			continue;
+		}
+		if (theirs) {
+			__atomic_store_n((uint32_t *)(cf->map + start + 12), CF_ORPHAN, __ATOMIC_RELEASE);
+			return theirs;
+		}
+	}
+	cf->broken = 1;
+	return 0;
+}
+
+uint64_t *counter_file_find(struct counter_file *cf, const char *name, size_t len, int allocate)
+{
+	if (!cf->map || cf->broken || len == 0 || len > CF_MAX_NAME)
+		return 0;
+	uint32_t head_off = cf->hdr_len + HASH_OFF + 4 * cf_hash(name, len), head, off;
+	for (int tries = 0;; tries++) {
+		uint32_t grow = 0;
+		head = load32(cf, head_off);
+		off = chain_find(cf, head, 0, name, len, &grow);
+		if (!grow || tries > 2)
+			break;
+		/* A record beyond our mapping: remap if another process grew the file. */
+		uint32_t limit = load32(cf, cf->hdr_len);
+		if (limit <= cf->map_len || remap(cf, round_up(limit, CF_PAGE), 0) < 0) {
+			cf->broken = 1;
+			return 0;
+		}
+	}
+	if (off == CF_ORPHAN) {
+		cf->broken = 1;
+		return 0;
+	}
+	if (off == 0 && allocate) {
+		uint32_t start = reserve(cf, len);
+		if (start == 0)
+			return 0;
+		bytes_copy(cf->map + start + 16, name, len);
+		__atomic_store_n((uint32_t *)(cf->map + start + 8), (uint32_t)len | CF_NAME_MARK, __ATOMIC_RELEASE);
+		off = link_record(cf, head_off, head, start, name, len);
+	}
+	return off ? (uint64_t *)(cf->map + off) : 0;
+}
+
+void counter_file_add(struct counter_file *cf, const char *name, size_t len, uint64_t n)
+{
+	uint64_t *p = counter_file_find(cf, name, len, 1);
+	if (!p)
+		return;
+	uint64_t old = __atomic_load_n(p, __ATOMIC_RELAXED), sum;
+	do
+		sum = old + n < old ? UINT64_MAX : old + n;
+	while (!__atomic_compare_exchange_n(p, &old, sum, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+}
+
+uint32_t counter_file_used(const struct counter_file *cf)
+{
+	if (!cf->map)
+		return 0;
+	uint32_t limit = load32(cf, cf->hdr_len);
+	return limit > cf->hdr_len + RECORDS_OFF ? limit - cf->hdr_len - RECORDS_OFF : 0;
+}

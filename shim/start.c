@@ -1,0 +1,259 @@
+/* The shim's entry and exit paths.
+ *
+ * __libc_start_main is interposed to wrap the host's main: by then libc and
+ * every constructor have run, so the host is fully set up before telem does
+ * anything, and we get argv and the auxiliary vector without any system call.
+ * Exit status is taken from on_exit (return from main and exit()) and from
+ * our _exit/_Exit, each counted once per process. Every path saves errno and
+ * never prints, exits or leaves a descriptor open. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "bytes.h"
+#include "names.h"
+#include "state.h"
+#include "sys.h"
+#include "week.h"
+
+#define EXPORT __attribute__((visibility("default")))
+/* New flag names stop being created once a file holds this many record bytes. */
+#define FLAG_FILE_CAP (256u << 10)
+
+typedef int (*main_fn)(int, char **, char **);
+typedef int (*start_fn)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void), void *);
+
+struct telem_state telem;
+static main_fn host_main;
+
+void telem_count2(const char *what, const char *detail, uint64_t n)
+{
+	char name[ID_PROGRAM_MAX + 2 * FLAG_NAME_MAX + 16];
+	struct text t = {name, 0, sizeof name, 0};
+	text_str(&t, telem.id.program);
+	text_put(&t, "/", 1);
+	text_str(&t, what);
+	if (detail)
+		text_str(&t, detail);
+	if (!t.overflow)
+		counter_file_add(&telem.file, name, t.len, n);
+}
+
+void telem_count(const char *what, uint64_t n) { telem_count2(what, 0, n); }
+
+void telem_debug(const char *what, const char *detail)
+{
+	if (!telem.debug)
+		return;
+	char line[1400];
+	struct text t = {line, 0, sizeof line, 0};
+	text_str(&t, "telem: ");
+	text_str(&t, what);
+	if (detail) {
+		text_str(&t, ": ");
+		text_str(&t, detail);
+	}
+	text_put(&t, "\n", 1);
+	sys_write(2, line, t.len);
+}
+
+struct env {
+	const char *mode, *dir, *xdg, *home, *debug, *now;
+};
+
+static void read_env(char **envp, struct env *e)
+{
+	for (char **p = envp; p && *p; p++) {
+		const char *v, *s = *p;
+		if (s[0] == 'T' && (v = str_after(s, "TELEM_"))) {
+			const char *x;
+			if ((x = str_after(v, "MODE=")))
+				e->mode = x;
+			else if ((x = str_after(v, "DIR=")))
+				e->dir = x;
+			else if ((x = str_after(v, "DEBUG=")))
+				e->debug = x;
+			else if ((x = str_after(v, "TEST_NOW=")))
+				e->now = x;
+		} else if ((v = str_after(s, "XDG_CONFIG_HOME="))) {
+			e->xdg = v;
+		} else if ((v = str_after(s, "HOME="))) {
+			e->home = v;
+		}
+	}
+}
+
+/* Tests fix the clock with TELEM_TEST_NOW=<unix seconds>. */
+static int64_t now_seconds(const char *fixed)
+{
+	if (fixed && *fixed >= '0' && *fixed <= '9') {
+		int64_t v = 0;
+		while (*fixed >= '0' && *fixed <= '9')
+			v = v * 10 + (*fixed++ - '0');
+		return v;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
+}
+
+/* Each distinct flag is counted once per invocation: "how many compiles use
+ * -O2", not how often it was repeated on one command line. */
+static void count_flags(int argc, char **argv)
+{
+	int gcc = names_gcc_family(telem.id.program), seen_n = 0, skip = 0;
+	uint32_t seen[FLAGS_PER_PROCESS];
+	for (int i = 1; i < argc && argv[i] && seen_n < FLAGS_PER_PROCESS; i++) {
+		char flag[FLAG_NAME_MAX + 1];
+		if (skip) {
+			skip = 0;
+			continue;
+		}
+		if (str_equal(argv[i], "--"))
+			break;
+		size_t n = names_flag(gcc, argv[i], flag, &skip);
+		if (n == 0)
+			continue;
+		uint32_t h = cf_hash(flag, n) | (uint32_t)n << 16;
+		int dup = 0;
+		for (int j = 0; j < seen_n && !dup; j++)
+			dup = seen[j] == h;
+		if (dup)
+			continue;
+		seen[seen_n++] = h;
+		if (counter_file_used(&telem.file) > FLAG_FILE_CAP) {
+			char name[ID_PROGRAM_MAX + FLAG_NAME_MAX + 8];
+			struct text t = {name, 0, sizeof name, 0};
+			text_str(&t, telem.id.program);
+			text_str(&t, "/flag:");
+			text_put(&t, flag, n);
+			if (!counter_file_find(&telem.file, name, t.len, 0))
+				bytes_copy(flag, "other", 6);
+		}
+		telem_count2("flag:", flag, 1);
+	}
+}
+
+static void on_exit_status(int status, void *arg);
+static void in_fork_child(void) { telem.forked_child = 1; }
+
+static void start(int argc, char **argv, char **envp)
+{
+	struct env e = {0};
+	read_env(envp, &e);
+	telem.debug = e.debug && e.debug[0] == '1';
+	int env_mode = mode_from_env(e.mode);
+	if (env_mode == MODE_OFF)
+		return;
+	if (mode_dir(telem.dir, sizeof telem.dir, e.dir, e.xdg, e.home) < 0) {
+		telem_debug("no telem directory (set TELEM_DIR or HOME)", 0);
+		return;
+	}
+	int64_t asof;
+	telem.mode = env_mode == MODE_LOCAL ? MODE_LOCAL : mode_read(telem.dir, &asof);
+	if (telem.mode == MODE_OFF)
+		return;
+	char **p = envp;
+	while (*p)
+		p++;
+	identity_read(&telem.id, (const unsigned long *)(p + 1));
+	clock_gettime(CLOCK_MONOTONIC, &telem.started);
+	telem.today = week_day_of(now_seconds(e.now));
+	if (telem_open_today() < 0)
+		return;
+	telem.active = 1;
+	telem_count("invocations", 1);
+	count_flags(argc, argv);
+	on_exit(on_exit_status, 0);
+	pthread_atfork(0, 0, in_fork_child);
+}
+
+static uint64_t ms_between(const struct timespec *a, const struct timespec *b)
+{
+	int64_t ms = (b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+	return ms < 0 ? 0 : (uint64_t)ms;
+}
+
+static void count_exit(int status)
+{
+	char code[4];
+	struct text c = {code, 0, sizeof code, 0};
+	text_uint(&c, (unsigned)status & 0xff, 1);
+	telem_count2("exit:", code, 1);
+
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	uint64_t wall = ms_between(&telem.started, &now);
+	telem_count2("wall:", names_time_bucket(wall), 1);
+	telem_count("wall-ms", wall);
+
+	struct rusage ru;
+	if (sys_call2(SYS_getrusage, RUSAGE_SELF, &ru) == 0) {
+		struct timespec zero = {0, 0}, cpu = {
+			ru.ru_utime.tv_sec + ru.ru_stime.tv_sec,
+			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000L,
+		};
+		uint64_t cpu_ms = ms_between(&zero, &cpu);
+		telem_count2("cpu:", names_time_bucket(cpu_ms), 1);
+		telem_count("cpu-ms", cpu_ms);
+		telem_count2("maxrss:", names_rss_bucket((uint64_t)ru.ru_maxrss), 1);
+	}
+}
+
+/* set_once is clear for _exit: a vfork child shares our memory, and its
+ * _exit must not stop the parent from counting its own exit. */
+static void record_exit(int status, int set_once)
+{
+	if (!telem.active || telem.forked_child || telem.exit_recorded)
+		return;
+	int saved = errno;
+	telem.exit_recorded = set_once;
+	count_exit(status);
+	errno = saved;
+}
+
+static void on_exit_status(int status, void *arg)
+{
+	(void)arg;
+	record_exit(status, 1);
+}
+
+static int wrapped_main(int argc, char **argv, char **envp)
+{
+	int saved = errno;
+	start(argc, argv, envp);
+	errno = saved;
+	return host_main(argc, argv, envp);
+}
+
+EXPORT int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
+			     void (*fini)(void), void (*rtld_fini)(void), void *stack_end)
+{
+	int saved = errno;
+	start_fn real = (start_fn)dlsym(RTLD_NEXT, "__libc_start_main");
+	errno = saved;
+	host_main = main;
+	return real(wrapped_main, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+static _Noreturn void exit_group(int status)
+{
+	for (;;)
+		sys_call1(SYS_exit_group, status);
+}
+
+EXPORT void _exit(int status)
+{
+	record_exit(status, 0);
+	exit_group(status);
+}
+
+EXPORT void _Exit(int status)
+{
+	record_exit(status, 0);
+	exit_group(status);
+}

@@ -1,0 +1,38 @@
+/* The shim's per-process state, shared by its start, exit and signal code.
+ * Hidden: nothing here is visible to the host. */
+#ifndef TELEM_STATE_H
+#define TELEM_STATE_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "counterfile.h"
+#include "identity.h"
+#include "mode.h"
+
+#define HIDDEN __attribute__((visibility("hidden")))
+
+struct telem_state {
+	struct counter_file file;
+	struct identity id;
+	char dir[CF_PATH_MAX - 200];
+	enum telem_mode mode;
+	int active;        /* a counter file is mapped and counting */
+	int exit_recorded; /* exit:<code> counted once per process */
+	int forked_child;  /* a fork() child that did not exec: counts nothing */
+	int debug;         /* TELEM_DEBUG=1: say why counting stopped, on stderr */
+	struct timespec started;
+	int64_t today;     /* days since the epoch, UTC */
+};
+
+HIDDEN extern struct telem_state telem;
+
+/* Adds n to "<program>/<what>". */
+HIDDEN void telem_count(const char *what, uint64_t n);
+HIDDEN void telem_count2(const char *what, const char *detail, uint64_t n);
+HIDDEN void telem_debug(const char *what, const char *detail);
+
+/* Opens today's counter file for the identity in telem. 0 on success. */
+HIDDEN int telem_open_today(void);
+
+#endif

@@ -1,0 +1,105 @@
+/* Raw system calls for the shim.
+ *
+ * Why not libc's wrappers: every distinct libc function the shim calls costs
+ * a lazy PLT binding (~700 instructions) in every host process, and libc's
+ * wrappers write errno, which the host must never see change. A raw syscall
+ * does neither, and is async-signal-safe by construction, so the crash
+ * handler can use the same functions. Results follow the kernel convention:
+ * >= 0 on success, -errno on failure. */
+#ifndef TELEM_SYS_H
+#define TELEM_SYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+
+#if defined(__x86_64__)
+static inline long sys_call6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+#elif defined(__aarch64__)
+static inline long sys_call6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+	register long x5 __asm__("x5") = f;
+	__asm__ volatile("svc 0"
+			 : "+r"(x0)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+			 : "memory");
+	return x0;
+}
+#else
+#error "telem's shim supports x86_64 and aarch64"
+#endif
+
+#define sys_call0(n) sys_call6(n, 0, 0, 0, 0, 0, 0)
+#define sys_call1(n, a) sys_call6(n, (long)(a), 0, 0, 0, 0, 0)
+#define sys_call2(n, a, b) sys_call6(n, (long)(a), (long)(b), 0, 0, 0, 0)
+#define sys_call3(n, a, b, c) sys_call6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define sys_call4(n, a, b, c, d) sys_call6(n, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+
+struct stat;
+
+static inline int sys_openat(int dirfd, const char *path, int flags, int mode)
+{
+	return (int)sys_call4(SYS_openat, dirfd, path, flags, mode);
+}
+static inline long sys_read(int fd, void *buf, size_t n) { return sys_call3(SYS_read, fd, buf, n); }
+static inline long sys_write(int fd, const void *buf, size_t n) { return sys_call3(SYS_write, fd, buf, n); }
+static inline long sys_pwrite(int fd, const void *buf, size_t n, long off)
+{
+	return sys_call4(SYS_pwrite64, fd, buf, n, off);
+}
+static inline int sys_close(int fd) { return (int)sys_call1(SYS_close, fd); }
+static inline int sys_fstat(int fd, struct stat *st) { return (int)sys_call2(SYS_fstat, fd, st); }
+static inline int sys_fallocate(int fd, int mode, long off, long len)
+{
+	return (int)sys_call4(SYS_fallocate, fd, mode, off, len);
+}
+static inline int sys_fchmod(int fd, int mode) { return (int)sys_call2(SYS_fchmod, fd, mode); }
+static inline int sys_mkdirat(int dirfd, const char *path, int mode)
+{
+	return (int)sys_call3(SYS_mkdirat, dirfd, path, mode);
+}
+static inline int sys_linkat(int od, const char *op, int nd, const char *np, int flags)
+{
+	return (int)sys_call6(SYS_linkat, od, (long)op, nd, (long)np, flags, 0);
+}
+static inline int sys_unlinkat(int dirfd, const char *path, int flags)
+{
+	return (int)sys_call3(SYS_unlinkat, dirfd, path, flags);
+}
+static inline long sys_readlinkat(int dirfd, const char *path, char *buf, size_t n)
+{
+	return sys_call4(SYS_readlinkat, dirfd, path, buf, n);
+}
+static inline void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, long off)
+{
+	return (void *)sys_call6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, off);
+}
+static inline int sys_munmap(void *addr, size_t len) { return (int)sys_call2(SYS_munmap, addr, len); }
+static inline long sys_getrandom(void *buf, size_t n, unsigned flags)
+{
+	return sys_call3(SYS_getrandom, buf, n, flags);
+}
+static inline int sys_getpid(void) { return (int)sys_call0(SYS_getpid); }
+
+/* mmap returns a pointer or -errno cast to a pointer. */
+static inline int sys_mmap_failed(void *p) { return (unsigned long)p > -4096UL; }
+
+#endif

@@ -1,0 +1,54 @@
+/* What every telem command shares: the directory, error reporting, files. */
+#ifndef TELEM_CLI_H
+#define TELEM_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mode.h"
+
+#define EXIT_USAGE 2
+
+struct cli {
+	const char *prog;   /* "telem" */
+	char dir[1024];     /* the telem directory (--dir, TELEM_DIR, XDG, HOME) */
+	char local[1100];   /* <dir>/local */
+	int json;
+};
+
+struct command {
+	const char *name;
+	int (*run)(struct cli *cli, int argc, char **argv);
+	const char *summary;
+	const char *usage; /* full --help text */
+};
+
+extern const struct command telem_commands[];
+
+/* "telem: <file>: <message>" on stderr; returns 1 for `return fail(...)`. */
+int fail(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A usage error for command: message plus a pointer to --help; returns 2. */
+int usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Standard option handling for a command with no options beyond --help and
+ * --json: returns -1 to go on, else the exit status to return. */
+int simple_options(const struct command *cmd, int argc, char **argv, int *first_operand, int allow_json,
+		   struct cli *cli);
+const struct command *find_command(const char *name);
+
+/* Whole-file read (malloc'd, NUL-terminated); NULL with errno set. */
+char *read_file(const char *path, size_t *len);
+/* Writes data to path atomically: temporary file in the same directory,
+ * fsync, rename. Returns 0, or -1 with errno set. */
+int write_file_atomic(const char *path, const void *data, size_t len, int mode);
+/* mkdir -p, mode 0775. */
+int make_dirs(const char *path);
+
+/* Counter files in dir (sorted names, malloc'd array of malloc'd strings). */
+int list_counter_files(const char *dir, char ***names, size_t *n);
+void free_list(char **names, size_t n);
+
+/* Today as days since the epoch; TELEM_TEST_NOW=<unix seconds> fixes it. */
+int64_t today_days(void);
+
+#endif

@@ -9,10 +9,10 @@ STD = -std=gnu11
 # The shim: position independent, hidden by default, and no compiler-made
 # calls to memcpy/memset (each libc function costs a binding in every host).
 SHIM_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden \
-	-fno-tree-loop-distribute-patterns -fno-stack-protector -fno-plt
+	-fno-tree-loop-distribute-patterns -fno-stack-protector
 SHIM_SHARED = shim/counterfile.c shim/counterparse.c shim/week.c shim/mode.c \
 	shim/identity.c shim/names.c
-SHIM_SRC = $(SHIM_SHARED) shim/today.c shim/start.c
+SHIM_SRC = $(filter-out shim/counterparse.c,$(SHIM_SHARED)) shim/libc.c shim/today.c shim/start.c
 SHIM_HDR = $(wildcard shim/*.h)
 
 TOOLS_LIBS = -ljansson
@@ -29,7 +29,7 @@ all: shim/libtelem.so tools/telem $(PROG_BIN)
 
 shim/libtelem.so: $(SHIM_SRC) $(SHIM_HDR) shim/libtelem.map
 	$(CC) $(SHIM_CFLAGS) -shared -Wl,--version-script=shim/libtelem.map \
-		-Wl,-z,relro -o $@ $(SHIM_SRC)
+		-Wl,-z,relro -nostartfiles -o $@ $(SHIM_SRC)
 
 tools/telem: $(TOOLS_SRC) $(TOOLS_HDR) $(SHIM_SHARED) $(SHIM_HDR)
 	$(CC) $(TOOLS_CFLAGS) -o $@ $(TOOLS_SRC) $(SHIM_SHARED) $(TOOLS_LIBS)

@@ -223,11 +223,12 @@ enum cf_status counter_file_adopt(struct counter_file *cf, const char *path, int
 	enum cf_status s = open_path(cf, path, 0, 0, 0, err);
 	if (s != CF_OK)
 		return s;
-	const char *meta;
-	size_t meta_len;
-	s = counter_file_header_parse(cf->map, cf->map_len, &cf->hdr_len, &meta, &meta_len);
-	if (s == CF_OK && (size_t)cf->hdr_len + RECORDS_OFF > cf->map_len)
-		s = CF_ERR_SHORT;
+	cf->hdr_len = get32(cf->map + CF_PREFIX_LEN);
+	if (!bytes_equal(cf->map, CF_PREFIX, CF_PREFIX_LEN))
+		s = CF_ERR_PREFIX;
+	else if (cf->hdr_len < 32 || cf->hdr_len % 32 || cf->hdr_len > 32 + CF_MAX_META + 31 ||
+		 cf->hdr_len + RECORDS_OFF > cf->map_len)
+		s = CF_ERR_HEADER;
 	if (s != CF_OK)
 		unmap(cf);
 	return s;

@@ -76,8 +76,9 @@ enum cf_status counter_file_open(struct counter_file *cf, const char *path,
 enum cf_status counter_file_header_parse(const unsigned char *data, size_t len, uint32_t *hdr_len,
 					 const char **meta, size_t *meta_len);
 
-/* Opens an existing file, adopting whatever valid header it has. Only the
- * header is checked here; counter_file_parse checks the records. */
+/* Opens an existing file, adopting its header after checking only the
+ * prefix and the header length: the caller compares the meta it expects,
+ * or validates everything with counter_file_parse. */
 enum cf_status counter_file_adopt(struct counter_file *cf, const char *path, int *err);
 
 /* The count word of name, allocating a record when allocate is set.

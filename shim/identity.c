@@ -2,7 +2,6 @@
 
 #include <elf.h>
 #include <fcntl.h>
-#include <gnu/libc-version.h>
 #include <link.h>
 
 #include "bytes.h"
@@ -30,8 +29,13 @@ static int name_char_ok(char c)
 /* Debian's toolchain names its programs <triplet>-<tool>-<major>; the
  * triplet is arch (already in the file name) and the major version is in the
  * build-id, so both are dropped. */
-static const char *const triplets[] = {
-	"x86_64-linux-gnu-", "aarch64-linux-gnu-", "i686-linux-gnu-", "x86_64-pc-linux-gnu-",
+#define TRIPLET(s) {s, sizeof s - 1}
+static const struct {
+	const char *text;
+	size_t len;
+} triplets[] = {
+	TRIPLET("x86_64-linux-gnu-"), TRIPLET("aarch64-linux-gnu-"),
+	TRIPLET("i686-linux-gnu-"), TRIPLET("x86_64-pc-linux-gnu-"),
 };
 
 void identity_program_name(char *out, const char *path, size_t len)
@@ -42,8 +46,8 @@ void identity_program_name(char *out, const char *path, size_t len)
 			base = path + i + 1;
 	size_t n = (size_t)(path + len - base);
 	for (size_t i = 0; i < sizeof triplets / sizeof triplets[0]; i++) {
-		size_t tl = bytes_len(triplets[i]);
-		if (n > tl && bytes_equal(base, triplets[i], tl)) {
+		size_t tl = triplets[i].len;
+		if (n > tl && bytes_equal(base, triplets[i].text, tl)) {
 			base += tl;
 			n -= tl;
 			break;
@@ -102,7 +106,7 @@ void identity_build_id(char *out, const void *phdr_mem, size_t phnum, unsigned l
 	}
 }
 
-void identity_read(struct identity *id, const unsigned long *auxv)
+void identity_read(struct identity *id, const unsigned long *auxv, const char *libc_version)
 {
 	char exe[4096];
 	long n = sys_readlinkat(AT_FDCWD, "/proc/self/exe", exe, sizeof exe);
@@ -112,15 +116,18 @@ void identity_read(struct identity *id, const unsigned long *auxv)
 		n = (long)bytes_len(fn);
 		bytes_copy(exe, fn, (size_t)n < sizeof exe ? (size_t)n : sizeof exe);
 	}
+	static const char deleted[] = " (deleted)";
+	if (n > (long)sizeof deleted && bytes_equal(exe + n - (sizeof deleted - 1), deleted, sizeof deleted - 1))
+		n -= (long)sizeof deleted - 1;
 	identity_program_name(id->program, exe, (size_t)n);
 	unsigned long phdr = auxv_get(auxv, AT_PHDR);
 	if (phdr)
 		identity_build_id(id->version, (const void *)phdr, auxv_get(auxv, AT_PHNUM), phdr);
 	else
 		bytes_copy(id->version, "devel", 6);
-	struct text t = {id->runtime, 0, sizeof id->runtime, 0};
+	struct text t = TEXT_INIT(id->runtime, sizeof id->runtime);
 	text_str(&t, "glibc");
-	text_str(&t, gnu_get_libc_version());
+	text_str(&t, libc_version);
 	id->goos = "linux";
 	id->goarch = identity_goarch();
 }

@@ -17,8 +17,8 @@ struct identity {
 	const char *goos, *goarch;
 };
 
-/* auxv: the auxiliary vector (found after envp). */
-void identity_read(struct identity *id, const unsigned long *auxv);
+/* auxv: the auxiliary vector (found after envp); libc_version: e.g. "2.36". */
+void identity_read(struct identity *id, const unsigned long *auxv, const char *libc_version);
 
 /* The normalized program name for an executable path's basename:
  * "x86_64-linux-gnu-gcc-12" -> "gcc". Exposed for tests and the tools. */

@@ -8,7 +8,7 @@
 
 int mode_dir(char *out, size_t cap, const char *telem_dir, const char *xdg, const char *home)
 {
-	struct text t = {out, 0, cap, 0};
+	struct text t = TEXT_INIT(out, cap);
 	if (telem_dir && telem_dir[0] == '/') {
 		text_str(&t, telem_dir);
 	} else if (xdg && xdg[0] == '/') {
@@ -55,7 +55,7 @@ enum telem_mode mode_parse(const char *buf, size_t len, int64_t *asof)
 enum telem_mode mode_read(const char *dir, int64_t *asof)
 {
 	char path[1100], buf[64];
-	struct text t = {path, 0, sizeof path, 0};
+	struct text t = TEXT_INIT(path, sizeof path);
 	text_str(&t, dir);
 	text_str(&t, "/mode");
 	*asof = -1;

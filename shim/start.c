@@ -4,17 +4,16 @@
  * every constructor have run, so the host is fully set up before telem does
  * anything, and we get argv and the auxiliary vector without any system call.
  * Exit status is taken from on_exit (return from main and exit()) and from
- * our _exit/_Exit, each counted once per process. Every path saves errno and
- * never prints, exits or leaves a descriptor open. */
+ * our _exit/_Exit, each counted once per process. Nothing here can change
+ * errno: system calls are raw (sys.h), and the libc functions called
+ * (clock_gettime, on_exit, __register_atfork) leave it alone on success and
+ * cannot fail here. Nothing prints, exits or leaves a descriptor open. */
 #define _GNU_SOURCE
-#include <dlfcn.h>
-#include <errno.h>
-#include <pthread.h>
-#include <stdlib.h>
 #include <sys/resource.h>
 #include <time.h>
 
 #include "bytes.h"
+#include "libc.h"
 #include "names.h"
 #include "state.h"
 #include "sys.h"
@@ -25,36 +24,38 @@
 #define FLAG_FILE_CAP (256u << 10)
 
 typedef int (*main_fn)(int, char **, char **);
-typedef int (*start_fn)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void), void *);
 
 struct telem_state telem;
+static struct libc_api libc;
 static main_fn host_main;
+static const unsigned long *auxv;
+/* Linked with -nostartfiles (crtbeginS.o's weak imports cost a symbol
+ * lookup each in every host), so the handle atfork needs is ours. */
+void *__dso_handle __attribute__((visibility("hidden"))) = &__dso_handle;
 
-void telem_count2(const char *what, const char *detail, uint64_t n)
+void telem_count_name(const char *what, size_t what_len, const char *detail, uint64_t n)
 {
 	char name[ID_PROGRAM_MAX + 2 * FLAG_NAME_MAX + 16];
-	struct text t = {name, 0, sizeof name, 0};
-	text_str(&t, telem.id.program);
-	text_put(&t, "/", 1);
-	text_str(&t, what);
+	struct text t = TEXT_INIT(name, sizeof name);
+	text_put(&t, telem.prefix, telem.prefix_len);
+	text_put(&t, what, what_len);
 	if (detail)
 		text_str(&t, detail);
 	if (!t.overflow)
 		counter_file_add(&telem.file, name, t.len, n);
 }
 
-void telem_count(const char *what, uint64_t n) { telem_count2(what, 0, n); }
 
 void telem_debug(const char *what, const char *detail)
 {
 	if (!telem.debug)
 		return;
 	char line[1400];
-	struct text t = {line, 0, sizeof line, 0};
-	text_str(&t, "telem: ");
+	struct text t = TEXT_INIT(line, sizeof line);
+	text_lit(&t, "telem: ");
 	text_str(&t, what);
 	if (detail) {
-		text_str(&t, ": ");
+		text_lit(&t, ": ");
 		text_str(&t, detail);
 	}
 	text_put(&t, "\n", 1);
@@ -79,9 +80,9 @@ static void read_env(char **envp, struct env *e)
 				e->debug = x;
 			else if ((x = str_after(v, "TEST_NOW=")))
 				e->now = x;
-		} else if ((v = str_after(s, "XDG_CONFIG_HOME="))) {
+		} else if (s[0] == 'X' && (v = str_after(s, "XDG_CONFIG_HOME="))) {
 			e->xdg = v;
-		} else if ((v = str_after(s, "HOME="))) {
+		} else if (s[0] == 'H' && (v = str_after(s, "HOME="))) {
 			e->home = v;
 		}
 	}
@@ -97,7 +98,7 @@ static int64_t now_seconds(const char *fixed)
 		return v;
 	}
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	libc.clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec;
 }
 
@@ -105,6 +106,8 @@ static int64_t now_seconds(const char *fixed)
  * -O2", not how often it was repeated on one command line. */
 static void count_flags(int argc, char **argv)
 {
+	if (argc < 2)
+		return;
 	int gcc = names_gcc_family(telem.id.program), seen_n = 0, skip = 0;
 	uint32_t seen[FLAGS_PER_PROCESS];
 	for (int i = 1; i < argc && argv[i] && seen_n < FLAGS_PER_PROCESS; i++) {
@@ -127,9 +130,9 @@ static void count_flags(int argc, char **argv)
 		seen[seen_n++] = h;
 		if (counter_file_used(&telem.file) > FLAG_FILE_CAP) {
 			char name[ID_PROGRAM_MAX + FLAG_NAME_MAX + 8];
-			struct text t = {name, 0, sizeof name, 0};
-			text_str(&t, telem.id.program);
-			text_str(&t, "/flag:");
+			struct text t = TEXT_INIT(name, sizeof name);
+			text_put(&t, telem.prefix, telem.prefix_len);
+			text_lit(&t, "flag:");
 			text_put(&t, flag, n);
 			if (!counter_file_find(&telem.file, name, t.len, 0))
 				bytes_copy(flag, "other", 6);
@@ -157,19 +160,20 @@ static void start(int argc, char **argv, char **envp)
 	telem.mode = env_mode == MODE_LOCAL ? MODE_LOCAL : mode_read(telem.dir, &asof);
 	if (telem.mode == MODE_OFF)
 		return;
-	char **p = envp;
-	while (*p)
-		p++;
-	identity_read(&telem.id, (const unsigned long *)(p + 1));
-	clock_gettime(CLOCK_MONOTONIC, &telem.started);
+	identity_read(&telem.id, auxv, libc.gnu_get_libc_version());
+	libc.clock_gettime(CLOCK_MONOTONIC, &telem.started);
 	telem.today = week_day_of(now_seconds(e.now));
 	if (telem_open_today() < 0)
 		return;
+	struct text p = TEXT_INIT(telem.prefix, sizeof telem.prefix);
+	text_str(&p, telem.id.program);
+	text_put(&p, "/", 1);
+	telem.prefix_len = p.len;
 	telem.active = 1;
 	telem_count("invocations", 1);
 	count_flags(argc, argv);
-	on_exit(on_exit_status, 0);
-	pthread_atfork(0, 0, in_fork_child);
+	libc.on_exit(on_exit_status, 0);
+	libc.register_atfork(0, 0, in_fork_child, __dso_handle);
 }
 
 static uint64_t ms_between(const struct timespec *a, const struct timespec *b)
@@ -181,12 +185,12 @@ static uint64_t ms_between(const struct timespec *a, const struct timespec *b)
 static void count_exit(int status)
 {
 	char code[4];
-	struct text c = {code, 0, sizeof code, 0};
+	struct text c = TEXT_INIT(code, sizeof code);
 	text_uint(&c, (unsigned)status & 0xff, 1);
 	telem_count2("exit:", code, 1);
 
 	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	libc.clock_gettime(CLOCK_MONOTONIC, &now);
 	uint64_t wall = ms_between(&telem.started, &now);
 	telem_count2("wall:", names_time_bucket(wall), 1);
 	telem_count("wall-ms", wall);
@@ -210,10 +214,8 @@ static void record_exit(int status, int set_once)
 {
 	if (!telem.active || telem.forked_child || telem.exit_recorded)
 		return;
-	int saved = errno;
 	telem.exit_recorded = set_once;
 	count_exit(status);
-	errno = saved;
 }
 
 static void on_exit_status(int status, void *arg)
@@ -222,28 +224,31 @@ static void on_exit_status(int status, void *arg)
 	record_exit(status, 1);
 }
 
+static _Noreturn void exit_group(int status)
+{
+	for (;;)
+		sys_call1(SYS_exit_group, status);
+}
+
 static int wrapped_main(int argc, char **argv, char **envp)
 {
-	int saved = errno;
 	start(argc, argv, envp);
-	errno = saved;
 	return host_main(argc, argv, envp);
 }
 
 EXPORT int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
 			     void (*fini)(void), void (*rtld_fini)(void), void *stack_end)
 {
-	int saved = errno;
-	start_fn real = (start_fn)dlsym(RTLD_NEXT, "__libc_start_main");
-	errno = saved;
+	char **envp = argv + argc + 1;
+	while (*envp)
+		envp++;
+	auxv = (const unsigned long *)(envp + 1);
 	host_main = main;
-	return real(wrapped_main, argc, argv, init, fini, rtld_fini, stack_end);
-}
-
-static _Noreturn void exit_group(int status)
-{
-	for (;;)
-		sys_call1(SYS_exit_group, status);
+	/* Without every function we need, the host starts untouched. */
+	main_fn entry = libc_resolve(&libc, auxv) == 0 ? wrapped_main : main;
+	if (!libc.libc_start_main) /* no libc found in memory: cannot happen with glibc */
+		exit_group(127);
+	return libc.libc_start_main(entry, argc, argv, init, fini, rtld_fini, stack_end);
 }
 
 EXPORT void _exit(int status)

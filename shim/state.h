@@ -15,6 +15,8 @@
 struct telem_state {
 	struct counter_file file;
 	struct identity id;
+	char prefix[ID_PROGRAM_MAX + 2]; /* "<program>/", the start of every counter name */
+	size_t prefix_len;
 	char dir[CF_PATH_MAX - 200];
 	enum telem_mode mode;
 	int active;        /* a counter file is mapped and counting */
@@ -27,9 +29,10 @@ struct telem_state {
 
 HIDDEN extern struct telem_state telem;
 
-/* Adds n to "<program>/<what>". */
-HIDDEN void telem_count(const char *what, uint64_t n);
-HIDDEN void telem_count2(const char *what, const char *detail, uint64_t n);
+/* Adds n to "<program>/<what><detail>"; what is a string literal. */
+HIDDEN void telem_count_name(const char *what, size_t what_len, const char *detail, uint64_t n);
+#define telem_count2(what, detail, n) telem_count_name(what, sizeof what - 1, detail, n)
+#define telem_count(what, n) telem_count_name(what, sizeof what - 1, 0, n)
 HIDDEN void telem_debug(const char *what, const char *detail);
 
 /* Opens today's counter file for the identity in telem. 0 on success. */

@@ -27,16 +27,47 @@ static int path_of(struct text *t, const char *sub)
 	return t->overflow ? -1 : 0;
 }
 
-/* TimeEnd of an adopted file's meta, in days; -1 when not of our shape. */
-static int64_t end_of(const char *meta, size_t len)
+/* Consumes the literal s from the mapped meta at *pos. */
+static int take(const char *meta, size_t room, size_t *pos, const char *s, size_t n)
 {
-	static const char lead[] = "TimeBegin: YYYY-MM-DDT00:00:00Z\nTimeEnd: ";
-	char date[11];
-	if (len < sizeof lead - 1 + 10)
-		return -1;
-	bytes_copy(date, meta + sizeof lead - 1, 10);
-	date[10] = 0;
-	return week_parse_date(date);
+	if (*pos + n > room || !bytes_equal(meta + *pos, s, n))
+		return 0;
+	*pos += n;
+	return 1;
+}
+
+#define TAKE(lit) take(meta, room, &pos, lit, sizeof lit - 1)
+
+/* The mapped header is exactly what week_meta would write for some TimeEnd
+ * one to seven days after today. Dates are parsed rather than formatted and
+ * compared: this runs in every host process. */
+static int header_is_ours(const struct counter_file *cf)
+{
+	const char *meta = (const char *)cf->map + 32;
+	size_t room = cf->hdr_len - 32, pos = 0;
+	char date[11] = {0};
+	if (!TAKE("TimeBegin: ") || room < pos + 30)
+		return 0;
+	bytes_copy(date, meta + pos, 10);
+	pos += 10;
+	if (week_parse_date(date) != telem.today || !TAKE("T00:00:00Z\nTimeEnd: ") || room < pos + 10)
+		return 0;
+	bytes_copy(date, meta + pos, 10);
+	pos += 10;
+	int64_t end = week_parse_date(date);
+	if (end - telem.today < 1 || end - telem.today > 7 || !TAKE("T00:00:00Z\n"))
+		return 0;
+	struct text m = TEXT_INIT(0, room - pos + 1);
+	m.expect = meta + pos;
+	struct file_identity f = file_id();
+	week_meta_identity(&m, &f);
+	pos += m.len;
+	if (m.overflow || cf->hdr_len != ((32 + pos + 31) & ~(size_t)31))
+		return 0;
+	for (; pos < room; pos++)
+		if (meta[pos])
+			return 0;
+	return 1;
 }
 
 static int adopt_existing(const char *path)
@@ -44,17 +75,7 @@ static int adopt_existing(const char *path)
 	int err;
 	if (counter_file_adopt(&telem.file, path, &err) != CF_OK)
 		return err == -ENOENT ? -ENOENT : -1;
-	const char *meta = (const char *)telem.file.map + 32;
-	size_t meta_len = 0;
-	while (32 + meta_len < telem.file.hdr_len && meta[meta_len])
-		meta_len++;
-	int64_t end = end_of(meta, meta_len);
-	char want[CF_MAX_META + 1];
-	struct text m = {want, 0, sizeof want, 0};
-	struct file_identity f = file_id();
-	week_meta(&m, &f, telem.today, end);
-	if (end - telem.today >= 1 && end - telem.today <= 7 && !m.overflow && m.len == meta_len &&
-	    bytes_equal(want, meta, meta_len))
+	if (header_is_ours(&telem.file))
 		return 0;
 	counter_file_close(&telem.file);
 	telem_debug("header of today's counter file is not ours", path);
@@ -64,7 +85,7 @@ static int adopt_existing(const char *path)
 static int create_today(const char *path)
 {
 	char local[CF_PATH_MAX];
-	struct text l = {local, 0, sizeof local, 0};
+	struct text l = TEXT_INIT(local, sizeof local);
 	if (path_of(&l, "/local") < 0)
 		return -1;
 	sys_mkdirat(AT_FDCWD, telem.dir, 0775);
@@ -75,7 +96,7 @@ static int create_today(const char *path)
 		return -1;
 	}
 	char meta[CF_MAX_META + 1];
-	struct text m = {meta, 0, sizeof meta, 0};
+	struct text m = TEXT_INIT(meta, sizeof meta);
 	struct file_identity f = file_id();
 	week_meta(&m, &f, telem.today, telem.today + week_days_to_end(telem.today, weekday));
 	int err;
@@ -89,7 +110,7 @@ static int create_today(const char *path)
 int telem_open_today(void)
 {
 	char path[CF_PATH_MAX];
-	struct text t = {path, 0, sizeof path, 0};
+	struct text t = TEXT_INIT(path, sizeof path);
 	struct file_identity f = file_id();
 	path_of(&t, "/local/");
 	week_file_name(&t, &f, telem.today);

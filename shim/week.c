@@ -55,7 +55,7 @@ void week_put_date(struct text *t, int64_t days)
 void week_put_midnight(struct text *t, int64_t days)
 {
 	week_put_date(t, days);
-	text_str(t, "T00:00:00Z");
+	text_lit(t, "T00:00:00Z");
 }
 
 static int digits(const char *s, int n)
@@ -109,11 +109,11 @@ static int create_weekends(const char *path)
 {
 	unsigned char rnd[9];
 	char tmp[1100];
-	struct text t = {tmp, 0, sizeof tmp, 0};
+	struct text t = TEXT_INIT(tmp, sizeof tmp);
 	if (sys_getrandom(rnd, sizeof rnd, 1) != (long)sizeof rnd)
 		return -1;
 	text_str(&t, path);
-	text_str(&t, ".tmp-");
+	text_lit(&t, ".tmp-");
 	char hex[16];
 	bytes_hex(hex, rnd, 8);
 	text_put(&t, hex, 16);
@@ -134,9 +134,9 @@ static int create_weekends(const char *path)
 int week_weekends(const char *localdir)
 {
 	char path[1100];
-	struct text t = {path, 0, sizeof path, 0};
+	struct text t = TEXT_INIT(path, sizeof path);
 	text_str(&t, localdir);
-	text_str(&t, "/weekends");
+	text_lit(&t, "/weekends");
 	if (t.overflow)
 		return -1;
 	int w = read_weekday(path);
@@ -158,24 +158,30 @@ void week_file_name(struct text *t, const struct file_identity *id, int64_t begi
 	text_str(t, id->goarch);
 	text_put(t, "-", 1);
 	week_put_date(t, begin);
-	text_str(t, ".v1.count");
+	text_lit(t, ".v1.count");
 }
 
 void week_meta(struct text *t, const struct file_identity *id, int64_t begin, int64_t end)
 {
-	text_str(t, "TimeBegin: ");
+	text_lit(t, "TimeBegin: ");
 	week_put_midnight(t, begin);
-	text_str(t, "\nTimeEnd: ");
+	text_lit(t, "\nTimeEnd: ");
 	week_put_midnight(t, end);
-	text_str(t, "\nProgram: ");
+	text_put(t, "\n", 1);
+	week_meta_identity(t, id);
+}
+
+void week_meta_identity(struct text *t, const struct file_identity *id)
+{
+	text_lit(t, "Program: ");
 	text_str(t, id->program);
-	text_str(t, "\nVersion: ");
+	text_lit(t, "\nVersion: ");
 	text_str(t, id->version);
-	text_str(t, "\nGoVersion: ");
+	text_lit(t, "\nGoVersion: ");
 	text_str(t, id->runtime);
-	text_str(t, "\nGOOS: ");
+	text_lit(t, "\nGOOS: ");
 	text_str(t, id->goos);
-	text_str(t, "\nGOARCH: ");
+	text_lit(t, "\nGOARCH: ");
 	text_str(t, id->goarch);
-	text_str(t, "\n\n");
+	text_lit(t, "\n\n");
 }

@@ -37,5 +37,7 @@ struct file_identity {
 void week_file_name(struct text *t, const struct file_identity *id, int64_t begin);
 /* Go's meta: TimeBegin, TimeEnd, Program, Version, GoVersion, GOOS, GOARCH. */
 void week_meta(struct text *t, const struct file_identity *id, int64_t begin, int64_t end);
+/* The part of the meta after TimeEnd's line: Program ... GOARCH and the blank line. */
+void week_meta_identity(struct text *t, const struct file_identity *id);
 
 #endif

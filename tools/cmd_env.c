@@ -21,7 +21,7 @@ int cmd_env(struct cli *cli, int argc, char **argv)
 	const char *env_mode = getenv("TELEM_MODE");
 	int overridden = mode_from_env(env_mode) == MODE_OFF;
 	char date[16] = "", shim[4096] = "";
-	struct text t = {date, 0, sizeof date, 0};
+	struct text t = TEXT_INIT(date, sizeof date);
 	if (asof >= 0)
 		week_put_date(&t, asof);
 	int have_shim = shim_path(shim, sizeof shim) == 0;

@@ -30,7 +30,7 @@ static int set_mode(struct cli *cli, const struct command *cmd, int argc, char *
 		return fail(cli->dir, "cannot create directory: %s", strerror(errno));
 	char line[64], path[1100];
 	char date[16];
-	struct text t = {date, 0, sizeof date, 0};
+	struct text t = TEXT_INIT(date, sizeof date);
 	week_put_date(&t, today_days());
 	snprintf(line, sizeof line, "%s %s\n", mode, date);
 	snprintf(path, sizeof path, "%s/mode", cli->dir);

@@ -1,0 +1,164 @@
+#define _GNU_SOURCE
+#include "libc.h"
+
+#include <elf.h>
+#include <link.h>
+
+#include "bytes.h"
+
+struct image {
+	unsigned long base;
+	const ElfW(Sym) *symtab;
+	const char *strtab;
+	const ElfW(Half) *versym;
+	const uint32_t *gnu_hash;
+};
+
+/* glibc rewrites these entries to absolute addresses when it loads an
+ * object; a value below the base is still relative. */
+static unsigned long dyn_ptr(unsigned long base, ElfW(Addr) v)
+{
+	return v < base ? base + v : v;
+}
+
+static int image_of(struct image *im, unsigned long base, const ElfW(Dyn) *dyn)
+{
+	im->base = base;
+	im->symtab = 0;
+	im->strtab = 0;
+	im->versym = 0;
+	im->gnu_hash = 0;
+	for (; dyn && dyn->d_tag != DT_NULL; dyn++) {
+		if (dyn->d_tag == DT_SYMTAB)
+			im->symtab = (const void *)dyn_ptr(base, dyn->d_un.d_ptr);
+		else if (dyn->d_tag == DT_STRTAB)
+			im->strtab = (const void *)dyn_ptr(base, dyn->d_un.d_ptr);
+		else if (dyn->d_tag == DT_VERSYM)
+			im->versym = (const void *)dyn_ptr(base, dyn->d_un.d_ptr);
+		else if (dyn->d_tag == DT_GNU_HASH)
+			im->gnu_hash = (const void *)dyn_ptr(base, dyn->d_un.d_ptr);
+	}
+	return im->symtab && im->strtab && im->gnu_hash ? 0 : -1;
+}
+
+uint32_t libc_gnu_hash(const char *s)
+{
+	uint32_t h = 5381;
+	for (; *s; s++)
+		h = h * 33 + (unsigned char)*s;
+	return h;
+}
+
+/* The standard DT_GNU_HASH walk; of several versions of one name, the one
+ * not marked hidden is the default a new link would bind to. */
+static void *image_lookup(const struct image *im, const char *name, uint32_t hash)
+{
+	const uint32_t *h = im->gnu_hash;
+	uint32_t nbuckets = h[0], symoffset = h[1], bloom_size = h[2], shift = h[3];
+	const ElfW(Addr) *bloom = (const void *)(h + 4);
+	const uint32_t *buckets = (const void *)(bloom + bloom_size);
+	const uint32_t *chain = buckets + nbuckets;
+	const unsigned bits = sizeof(ElfW(Addr)) * 8;
+	ElfW(Addr) word = bloom[(hash / bits) % bloom_size];
+	ElfW(Addr) mask = (ElfW(Addr))1 << (hash % bits) | (ElfW(Addr))1 << ((hash >> shift) % bits);
+	if ((word & mask) != mask || nbuckets == 0)
+		return 0;
+	uint32_t i = buckets[hash % nbuckets];
+	if (i < symoffset)
+		return 0;
+	for (;; i++) {
+		uint32_t ch = chain[i - symoffset];
+		const ElfW(Sym) *sym = &im->symtab[i];
+		if ((ch | 1) == (hash | 1) && sym->st_shndx != SHN_UNDEF && sym->st_value &&
+		    (!im->versym || !(im->versym[i] & 0x8000)) && str_equal(im->strtab + sym->st_name, name))
+			return (void *)(im->base + sym->st_value);
+		if (ch & 1)
+			return 0;
+	}
+}
+
+void *libc_lookup(unsigned long base, const void *dynamic, const char *name)
+{
+	struct image im;
+	return image_of(&im, base, dynamic) == 0 ? image_lookup(&im, name, libc_gnu_hash(name)) : 0;
+}
+
+static unsigned long auxv_value(const unsigned long *auxv, unsigned long type)
+{
+	for (; auxv[0] != AT_NULL; auxv += 2)
+		if (auxv[0] == type)
+			return auxv[1];
+	return 0;
+}
+
+/* The dynamic section of the ELF image whose program headers are phdr. */
+static const ElfW(Dyn) *dynamic_of(const ElfW(Phdr) *ph, unsigned long n, unsigned long *bias)
+{
+	for (unsigned long i = 0; i < n; i++)
+		if (ph[i].p_type == PT_PHDR)
+			*bias = (unsigned long)ph - ph[i].p_vaddr;
+	for (unsigned long i = 0; i < n; i++)
+		if (ph[i].p_type == PT_DYNAMIC)
+			return (const void *)(*bias + ph[i].p_vaddr);
+	return 0;
+}
+
+/* The dynamic linker's list of loaded objects: from the main program's
+ * DT_DEBUG entry (filled in by ld.so before any code runs), else from
+ * ld.so's own _r_debug, found through AT_BASE. Memory reads only. */
+static const struct link_map *loaded_objects(const unsigned long *auxv)
+{
+	unsigned long bias = 0;
+	const ElfW(Dyn) *dyn = dynamic_of((const void *)auxv_value(auxv, AT_PHDR),
+					  auxv_value(auxv, AT_PHNUM), &bias);
+	for (; dyn && dyn->d_tag != DT_NULL; dyn++)
+		if (dyn->d_tag == DT_DEBUG && dyn->d_un.d_ptr)
+			return ((const struct r_debug *)dyn->d_un.d_ptr)->r_map;
+	unsigned long base = auxv_value(auxv, AT_BASE);
+	if (!base)
+		return 0;
+	const ElfW(Ehdr) *eh = (const void *)base;
+	const ElfW(Phdr) *ph = (const void *)(base + eh->e_phoff);
+	bias = base;
+	const struct r_debug *r = libc_lookup(base, dynamic_of(ph, eh->e_phnum, &bias), "_r_debug");
+	return r ? r->r_map : 0;
+}
+
+
+
+static int is_libc(const struct link_map *m)
+{
+	/* The main program (no name) and this library are never libc; skipping
+	 * them saves scanning our own long path in every host. */
+	if (!m->l_name || !m->l_name[0] || m->l_ld == (const void *)_DYNAMIC)
+		return 0;
+	const char *path = m->l_name;
+	const char *base = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/')
+			base = p + 1;
+	return str_after(base, "libc.so.") != 0;
+}
+
+/* Hashes are constants (checked by tests/unit/test_libc.c against
+ * libc_gnu_hash): hashing the names costs more than the lookups. */
+#define LOOKUP(field, name, hash) (*(void **)&api->field = image_lookup(&im, name, hash))
+
+int libc_resolve(struct libc_api *api, const unsigned long *auxv)
+{
+	struct image im;
+	const struct link_map *m = loaded_objects(auxv);
+	while (m && !is_libc(m))
+		m = m->l_next;
+	if (m && image_of(&im, m->l_addr, m->l_ld) == 0) {
+		LOOKUP(libc_start_main, "__libc_start_main", 0xf63d4e2eu);
+		LOOKUP(on_exit, "on_exit", 0x6bc7f0dbu);
+		LOOKUP(register_atfork, "__register_atfork", 0xfa697a6eu);
+		LOOKUP(clock_gettime, "clock_gettime", 0x71dd557fu);
+		LOOKUP(gnu_get_libc_version, "gnu_get_libc_version", 0xc5dc856cu);
+	}
+	return api->libc_start_main && api->on_exit && api->register_atfork && api->clock_gettime &&
+			       api->gnu_get_libc_version
+		       ? 0
+		       : -1;
+}

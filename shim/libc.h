@@ -1,0 +1,35 @@
+/* The few libc functions the shim calls, found once at start by a direct
+ * GNU-hash lookup in libc's dynamic symbol table.
+ *
+ * Why: every symbol the dynamic linker binds for us costs about 700
+ * instructions in every host process, and dlsym about 2,000 more; the
+ * issue's budget for the whole shim is 20,000. Reading libc's own tables,
+ * found through the main program's DT_DEBUG, costs about 150 a symbol.
+ * When anything about that fails, libc_resolve falls back to dlsym. */
+#ifndef TELEM_LIBC_H
+#define TELEM_LIBC_H
+
+#include <stdint.h>
+#include <time.h>
+
+struct libc_api {
+	int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
+			       void (*)(void), void (*)(void), void *);
+	int (*on_exit)(void (*)(int, void *), void *);
+	int (*register_atfork)(void (*)(void), void (*)(void), void (*)(void), void *);
+	int (*clock_gettime)(clockid_t, struct timespec *);
+	const char *(*gnu_get_libc_version)(void);
+};
+
+/* Fills api from libc; at_phdr/at_phnum locate the main program's program
+ * headers (auxiliary vector). Returns 0 when every function was found. */
+int libc_resolve(struct libc_api *api, const unsigned long *auxv);
+
+/* Looks one symbol up, default version, in an ELF image loaded at base with
+ * the given dynamic section. NULL when absent. Exposed for tests. */
+void *libc_lookup(unsigned long base, const void *dynamic, const char *name);
+
+/* The DT_GNU_HASH function. */
+uint32_t libc_gnu_hash(const char *name);
+
+#endif

@@ -120,6 +120,9 @@ void identity_read(struct identity *id, const unsigned long *auxv, const char *l
 	if (n > (long)sizeof deleted && bytes_equal(exe + n - (sizeof deleted - 1), deleted, sizeof deleted - 1))
 		n -= (long)sizeof deleted - 1;
 	identity_program_name(id->program, exe, (size_t)n);
+	size_t keep = (size_t)n < sizeof id->path - 1 ? (size_t)n : 0;
+	bytes_copy(id->path, exe, keep);
+	id->path[keep] = 0;
 	unsigned long phdr = auxv_get(auxv, AT_PHDR);
 	if (phdr)
 		identity_build_id(id->version, (const void *)phdr, auxv_get(auxv, AT_PHNUM), phdr);

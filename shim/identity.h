@@ -15,6 +15,7 @@ struct identity {
 	char version[ID_VERSION_HEX + 1]; /* short build-id hex, "devel" without one */
 	char runtime[32];                 /* e.g. glibc2.36 */
 	const char *goos, *goarch;
+	char path[256]; /* the executable's resolved path, for crash records only */
 };
 
 /* auxv: the auxiliary vector (found after envp); libc_version: e.g. "2.36". */

@@ -142,12 +142,22 @@ static int is_libc(const struct link_map *m)
 
 /* Hashes are constants (checked by tests/unit/test_libc.c against
  * libc_gnu_hash): hashing the names costs more than the lookups. */
+static struct image libc_image;
+static const struct link_map *objects;
+
+void *libc_symbol(const char *name)
+{
+	return libc_image.symtab ? image_lookup(&libc_image, name, libc_gnu_hash(name)) : 0;
+}
+
+const struct link_map *libc_loaded_objects(void) { return objects; }
+
 #define LOOKUP(field, name, hash) (*(void **)&api->field = image_lookup(&im, name, hash))
 
 int libc_resolve(struct libc_api *api, const unsigned long *auxv)
 {
 	struct image im;
-	const struct link_map *m = loaded_objects(auxv);
+	const struct link_map *m = objects = loaded_objects(auxv);
 	while (m && !is_libc(m))
 		m = m->l_next;
 	if (m && image_of(&im, m->l_addr, m->l_ld) == 0) {
@@ -156,9 +166,11 @@ int libc_resolve(struct libc_api *api, const unsigned long *auxv)
 		LOOKUP(register_atfork, "__register_atfork", 0xfa697a6eu);
 		LOOKUP(clock_gettime, "clock_gettime", 0x71dd557fu);
 		LOOKUP(gnu_get_libc_version, "gnu_get_libc_version", 0xc5dc856cu);
+		LOOKUP(sigaction, "sigaction", 0x0f375846u);
+		libc_image = im;
 	}
 	return api->libc_start_main && api->on_exit && api->register_atfork && api->clock_gettime &&
-			       api->gnu_get_libc_version
+			       api->gnu_get_libc_version && api->sigaction
 		       ? 0
 		       : -1;
 }

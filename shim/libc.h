@@ -10,6 +10,7 @@
 #define TELEM_LIBC_H
 
 #include <stdint.h>
+#include <signal.h>
 #include <time.h>
 
 struct libc_api {
@@ -19,7 +20,10 @@ struct libc_api {
 	int (*register_atfork)(void (*)(void), void (*)(void), void (*)(void), void *);
 	int (*clock_gettime)(clockid_t, struct timespec *);
 	const char *(*gnu_get_libc_version)(void);
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 };
+
+struct sigaction;
 
 /* Fills api from libc; at_phdr/at_phnum locate the main program's program
  * headers (auxiliary vector). Returns 0 when every function was found. */
@@ -28,6 +32,13 @@ int libc_resolve(struct libc_api *api, const unsigned long *auxv);
 /* Looks one symbol up, default version, in an ELF image loaded at base with
  * the given dynamic section. NULL when absent. Exposed for tests. */
 void *libc_lookup(unsigned long base, const void *dynamic, const char *name);
+
+/* Any other libc function, looked up on first use (interposers forward to
+ * libc's own definitions with it). NULL when not found. */
+void *libc_symbol(const char *name);
+
+/* The dynamic linker's list of loaded objects (for crash records). */
+const struct link_map *libc_loaded_objects(void);
 
 /* The DT_GNU_HASH function. */
 uint32_t libc_gnu_hash(const char *name);

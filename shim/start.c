@@ -15,6 +15,7 @@
 #include "bytes.h"
 #include "libc.h"
 #include "names.h"
+#include "signals.h"
 #include "state.h"
 #include "sys.h"
 #include "week.h"
@@ -26,9 +27,9 @@
 typedef int (*main_fn)(int, char **, char **);
 
 struct telem_state telem;
-static struct libc_api libc;
+struct libc_api telem_libc;
+#define libc telem_libc
 static main_fn host_main;
-static const unsigned long *auxv;
 /* Linked with -nostartfiles (crtbeginS.o's weak imports cost a symbol
  * lookup each in every host), so the handle atfork needs is ours. */
 void *__dso_handle __attribute__((visibility("hidden"))) = &__dso_handle;
@@ -160,7 +161,7 @@ static void start(int argc, char **argv, char **envp)
 	telem.mode = env_mode == MODE_LOCAL ? MODE_LOCAL : mode_read(telem.dir, &asof);
 	if (telem.mode == MODE_OFF)
 		return;
-	identity_read(&telem.id, auxv, libc.gnu_get_libc_version());
+	identity_read(&telem.id, telem.auxv, libc.gnu_get_libc_version());
 	libc.clock_gettime(CLOCK_MONOTONIC, &telem.started);
 	telem.today = week_day_of(now_seconds(e.now));
 	if (telem_open_today() < 0)
@@ -174,6 +175,7 @@ static void start(int argc, char **argv, char **envp)
 	count_flags(argc, argv);
 	libc.on_exit(on_exit_status, 0);
 	libc.register_atfork(0, 0, in_fork_child, __dso_handle);
+	signals_install();
 }
 
 static uint64_t ms_between(const struct timespec *a, const struct timespec *b)
@@ -215,6 +217,7 @@ static void record_exit(int status, int set_once)
 	if (!telem.active || telem.forked_child || telem.exit_recorded)
 		return;
 	telem.exit_recorded = set_once;
+	signals_exit_check(status);
 	count_exit(status);
 }
 
@@ -242,10 +245,10 @@ EXPORT int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(v
 	char **envp = argv + argc + 1;
 	while (*envp)
 		envp++;
-	auxv = (const unsigned long *)(envp + 1);
+	telem.auxv = (const unsigned long *)(envp + 1);
 	host_main = main;
 	/* Without every function we need, the host starts untouched. */
-	main_fn entry = libc_resolve(&libc, auxv) == 0 ? wrapped_main : main;
+	main_fn entry = libc_resolve(&libc, telem.auxv) == 0 ? wrapped_main : main;
 	if (!libc.libc_start_main) /* no libc found in memory: cannot happen with glibc */
 		exit_group(127);
 	return libc.libc_start_main(entry, argc, argv, init, fini, rtld_fini, stack_end);

@@ -25,9 +25,12 @@ struct telem_state {
 	int debug;         /* TELEM_DEBUG=1: say why counting stopped, on stderr */
 	struct timespec started;
 	int64_t today;     /* days since the epoch, UTC */
+	const unsigned long *auxv;
 };
 
 HIDDEN extern struct telem_state telem;
+struct libc_api;
+HIDDEN extern struct libc_api telem_libc;
 
 /* Adds n to "<program>/<what><detail>"; what is a string literal. */
 HIDDEN void telem_count_name(const char *what, size_t what_len, const char *detail, uint64_t n);

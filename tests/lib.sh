@@ -21,15 +21,17 @@ unset LD_PRELOAD TELEM_DIR TELEM_MODE TELEM_DEBUG TELEM_TEST_NOW XDG_CONFIG_HOME
 _tap_n=0
 _tap_failed=0
 _tap_planned=
-_tap_mounts=()
 _tap_tmp=$(mktemp -d "${TMPDIR:-/tmp}/telem-test.XXXXXX")
+# Mount points, newest last; a file, since mounts are made in subshells too.
+_tap_mounts=$_tap_tmp/mounts
+: >"$_tap_mounts"
 
 _tap_cleanup() {
 	local m
-	for ((i = ${#_tap_mounts[@]} - 1; i >= 0; i--)); do
-		m=${_tap_mounts[i]}
+	tac "$_tap_mounts" 2>/dev/null | while IFS= read -r m; do
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
 	done
+	rm -f "$_tap_mounts"
 	chmod -R u+rwx "$_tap_tmp" 2>/dev/null || true
 	rm -rf "$_tap_tmp"
 }
@@ -107,7 +109,7 @@ try_mount() {
 	is_root || return 1
 	local dir=${*: -1}
 	mount "$@" 2>/dev/null || return 1
-	_tap_mounts+=("$dir")
+	echo "$dir" >>"$_tap_mounts"
 }
 
 need_built() {
@@ -221,4 +223,61 @@ for path in sys.argv[1:]:
     r["file"] = path
     print(json.dumps(r))
 EOF
+}
+
+# host_run OUTDIR CMD...: runs CMD as a host would run, in $HOST_CWD (default
+# the current directory), stdin /dev/null, keeping OUTDIR/stdout,
+# OUTDIR/stderr and OUTDIR/status, and OUTDIR/out.o if CMD made ./out.o.
+# Only CMD is preloaded (not timeout, not the shell that starts it), and only
+# when HOST_SHIM is set. Also read: HOST_TELEM_DIR (unset = no TELEM_DIR),
+# HOST_UMASK, HOST_CLOSE_FDS=1 (start CMD with fds 0, 1, 2 closed), HOST_ENV
+# (extra VAR=VALUE words).
+host_run() {
+	local out=$1 rc=0
+	shift
+	mkdir -p "$out"
+	(
+		cd "${HOST_CWD:-.}" && rm -f out.o &&
+		exec env ${HOST_TELEM_DIR+TELEM_DIR="$HOST_TELEM_DIR"} ${HOST_ENV:-} \
+			H_PRELOAD="${HOST_SHIM:-}" H_UMASK="${HOST_UMASK:-022}" H_CLOSE="${HOST_CLOSE_FDS:-0}" \
+			timeout 60 bash -c '
+				umask "$H_UMASK"
+				[ -z "$H_PRELOAD" ] || export LD_PRELOAD=$H_PRELOAD
+				unset H_PRELOAD H_UMASK
+				if [ "$H_CLOSE" = 1 ]; then unset H_CLOSE; exec "$@" <&- >&- 2>&-; fi
+				unset H_CLOSE
+				exec "$@"' host "$@"
+	) </dev/null >"$out/stdout" 2>"$out/stderr" || rc=$?
+	echo "$rc" >"$out/status"
+	if [ -e "${HOST_CWD:-.}/out.o" ]; then mv "${HOST_CWD:-.}/out.o" "$out/out.o"; fi
+	return 0
+}
+
+# same_run BASE OUT: the two host_run results are byte for byte the same;
+# says what differs otherwise.
+same_run() {
+	local f rc=0
+	for f in status stdout stderr out.o; do
+		[ -e "$1/$f" ] || [ -e "$2/$f" ] || continue
+		if ! cmp -s "$1/$f" "$2/$f"; then
+			rc=1
+			diag "$f differs:" "  without shim: $(head -c 300 "$1/$f" 2>&1 | cat -v)" \
+				"  with shim:    $(head -c 300 "$2/$f" 2>&1 | cat -v)"
+		fi
+	done
+	return $rc
+}
+
+# counters_sum [PREFIX]: name=total lines over every file of $TELEM_DIR/local.
+counters_sum() {
+	dump_json | python3 -c '
+import json, sys
+c = {}
+for f in json.load(sys.stdin):
+    for k, v in f["counters"].items():
+        c[k] = c.get(k, 0) + v
+for k in sorted(c):
+    if k.startswith(sys.argv[1]):
+        print("%s=%d" % (k, c[k]))
+' "${1:-}"
 }

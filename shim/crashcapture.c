@@ -1,0 +1,223 @@
+#define _GNU_SOURCE
+/* The crash record writer. Everything here runs inside a signal handler:
+ * raw system calls only, no allocation, no locks, bounded work. */
+#include "crashcapture.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <sys/mman.h>
+
+#include "bytes.h"
+#include "libc.h"
+#include "signals.h"
+#include "sys.h"
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+	size_t n = src ? bytes_len(src) : 0;
+	if (n >= cap)
+		n = cap - 1;
+	bytes_copy(dst, src, n);
+	dst[n] = 0;
+}
+
+static void fill_registers(struct crash_header *h, const ucontext_t *uc)
+{
+#if defined(__x86_64__)
+	static const int order[17] = {REG_RAX, REG_RDX, REG_RCX, REG_RBX, REG_RSI, REG_RDI,
+				      REG_RBP, REG_RSP, REG_R8,  REG_R9,  REG_R10, REG_R11,
+				      REG_R12, REG_R13, REG_R14, REG_R15, REG_RIP};
+	for (int i = 0; i < 17; i++)
+		h->regs[i] = (uint64_t)uc->uc_mcontext.gregs[order[i]];
+	h->n_regs = 17;
+	h->sp_reg = 7;
+	h->pc_reg = 16;
+#elif defined(__aarch64__)
+	for (int i = 0; i < 31; i++)
+		h->regs[i] = uc->uc_mcontext.regs[i];
+	h->regs[31] = uc->uc_mcontext.sp;
+	h->regs[32] = uc->uc_mcontext.pc;
+	h->n_regs = 33;
+	h->sp_reg = 31;
+	h->pc_reg = 32;
+#endif
+}
+
+/* Module address range, build-id, from its program headers in memory. */
+static int describe_module(struct crash_module *m, const ElfW(Phdr) *ph, size_t n, unsigned long bias)
+{
+	m->bias = bias;
+	m->start = ~0ull;
+	m->end = 0;
+	m->build_id_len = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (ph[i].p_type == PT_LOAD) {
+			uint64_t lo = bias + ph[i].p_vaddr, hi = lo + ph[i].p_memsz;
+			m->start = lo < m->start ? lo : m->start;
+			m->end = hi > m->end ? hi : m->end;
+		} else if (ph[i].p_type == PT_NOTE && !m->build_id_len) {
+			const unsigned char *p = (const void *)(bias + ph[i].p_vaddr), *end = p + ph[i].p_memsz;
+			while (p + sizeof(ElfW(Nhdr)) <= end) {
+				const ElfW(Nhdr) *nh = (const void *)p;
+				const unsigned char *d = p + sizeof *nh + ((nh->n_namesz + 3) & ~3u);
+				if (d + nh->n_descsz > end)
+					break;
+				if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && nh->n_descsz <= 20) {
+					bytes_copy(m->build_id, d, nh->n_descsz);
+					m->build_id_len = nh->n_descsz;
+					break;
+				}
+				p = d + ((nh->n_descsz + 3) & ~3u);
+			}
+		}
+	}
+	return m->end > m->start ? 0 : -1;
+}
+
+static uint32_t write_modules(int fd, const unsigned long *auxv_phdr, unsigned long phnum)
+{
+	uint32_t n = 0;
+	for (const struct link_map *l = libc_loaded_objects(); l && n < CRASH_MAX_MODULES; l = l->l_next) {
+		struct crash_module m;
+		const ElfW(Phdr) *ph;
+		size_t count;
+		if (!l->l_name || !l->l_name[0]) { /* the main program */
+			if (!auxv_phdr)
+				continue;
+			ph = (const void *)auxv_phdr;
+			count = phnum;
+			copy_str(m.path, sizeof m.path, telem.id.path);
+		} else {
+			const ElfW(Ehdr) *eh = (const void *)l->l_addr;
+			if (l->l_addr == 0 || !bytes_equal(eh->e_ident, ELFMAG, SELFMAG))
+				continue;
+			ph = (const void *)(l->l_addr + eh->e_phoff);
+			count = eh->e_phnum;
+			copy_str(m.path, sizeof m.path, l->l_name);
+		}
+		unsigned long bias = l->l_addr;
+		if (describe_module(&m, ph, count, bias) == 0 && sys_write(fd, &m, sizeof m) == (long)sizeof m)
+			n++;
+	}
+	return n;
+}
+
+/* Copies the stack from sp with write(2): an unmapped page makes write
+ * fail with EFAULT instead of faulting in the handler. */
+static uint64_t write_stack(int fd, uint64_t sp)
+{
+	uint64_t done = 0;
+	while (done < CRASH_STACK_MAX) {
+		uint64_t addr = sp + done, chunk = 4096 - (addr & 4095);
+		if (done + chunk > CRASH_STACK_MAX)
+			chunk = CRASH_STACK_MAX - done;
+		long w = sys_write(fd, (const void *)addr, chunk);
+		if (w <= 0)
+			break;
+		done += (uint64_t)w;
+	}
+	return done;
+}
+
+static int records_in(const char *dir)
+{
+	int fd = sys_openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	char buf[4096];
+	int n = 0;
+	long got;
+	while ((got = sys_call3(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+		for (long off = 0; off < got;) {
+			unsigned short reclen = *(unsigned short *)(buf + off + 16);
+			const char *name = buf + off + 19;
+			size_t len = bytes_len(name);
+			n += len > 4 && bytes_equal(name + len - 4, ".rec", 4);
+			off += reclen;
+		}
+	}
+	sys_close(fd);
+	return n;
+}
+
+static unsigned long auxv_phdr_value(unsigned long type);
+
+void crash_capture(enum crash_kind kind, int sig, const siginfo_t *si, const ucontext_t *uc, int exit_code)
+{
+	char dir[CF_PATH_MAX], tmp[CF_PATH_MAX + 64], rec[CF_PATH_MAX + 64];
+	struct text d = TEXT_INIT(dir, sizeof dir);
+	text_str(&d, telem.dir);
+	text_lit(&d, "/crash");
+	if (d.overflow)
+		return;
+	sys_mkdirat(AT_FDCWD, dir, 0775);
+	if (records_in(dir) >= CRASH_MAX_RECORDS) {
+		telem_count("crash/dropped", 1);
+		return;
+	}
+	struct text t = TEXT_INIT(tmp, sizeof tmp);
+	text_put(&t, dir, d.len);
+	text_lit(&t, "/");
+	text_str(&t, telem.id.program);
+	text_lit(&t, "-");
+	text_uint(&t, (uint64_t)sys_getpid(), 1);
+	text_lit(&t, "-");
+	text_uint(&t, (uint64_t)sys_call0(SYS_gettid), 1);
+	size_t base_len = t.len;
+	text_lit(&t, ".tmp");
+	if (t.overflow)
+		return;
+	int fd = sys_openat(AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return;
+	static struct crash_header h; /* one crashing thread at a time (signals.c) */
+	bytes_copy(h.magic, CRASH_MAGIC, 8);
+	h.format_version = CRASH_VERSION;
+	h.header_size = sizeof h;
+	h.module_size = sizeof(struct crash_module);
+	h.kind = kind;
+	h.signo = sig;
+	h.code = si ? si->si_code : 0;
+	h.exit_code = exit_code;
+	h.fault_addr = si ? (uint64_t)si->si_addr : 0;
+	struct timespec now = {0, 0};
+	sys_call2(SYS_clock_gettime, CLOCK_REALTIME, &now);
+	h.time = now.tv_sec;
+	h.today = telem.today;
+	copy_str(h.program, sizeof h.program, telem.id.program);
+	copy_str(h.prog_version, sizeof h.prog_version, telem.id.version);
+	copy_str(h.runtime, sizeof h.runtime, telem.id.runtime);
+	copy_str(h.goos, sizeof h.goos, telem.id.goos);
+	copy_str(h.goarch, sizeof h.goarch, telem.id.goarch);
+	const char *slash = telem.file.path;
+	for (const char *p = telem.file.path; *p; p++)
+		if (*p == '/')
+			slash = p + 1;
+	copy_str(h.counter_file, sizeof h.counter_file, slash);
+	fill_registers(&h, uc);
+	h.stack_start = h.regs[h.sp_reg];
+	h.stack_len = 0;
+	h.n_modules = 0;
+	int ok = sys_write(fd, &h, sizeof h) == (long)sizeof h;
+	if (ok) {
+		h.n_modules = write_modules(fd, (const unsigned long *)auxv_phdr_value(AT_PHDR),
+					    auxv_phdr_value(AT_PHNUM));
+		h.stack_len = write_stack(fd, h.stack_start);
+		ok = sys_pwrite(fd, &h, sizeof h, 0) == (long)sizeof h;
+	}
+	sys_close(fd);
+	bytes_copy(rec, tmp, base_len);
+	bytes_copy(rec + base_len, ".rec", 5);
+	if (!ok || sys_call4(SYS_renameat, AT_FDCWD, tmp, AT_FDCWD, rec) < 0)
+		sys_unlinkat(AT_FDCWD, tmp, 0);
+}
+
+static unsigned long auxv_phdr_value(unsigned long type)
+{
+	for (const unsigned long *a = telem.auxv; a && a[0] != AT_NULL; a += 2)
+		if (a[0] == type)
+			return a[1];
+	return 0;
+}

@@ -1,0 +1,66 @@
+/* Crash records: what the shim's signal handler writes into <dir>/crash/,
+ * and what `telem` reads to unwind and symbolize offline with libdw.
+ *
+ * Layout (host byte order, written with write(2) only):
+ *   struct crash_header        fixed size, magic "TELEMCR1"
+ *   struct crash_module[n_modules]
+ *   stack bytes [stack_len]    copied from regs[sp] upwards
+ * A record is complete when its file is renamed from "*.tmp" to "*.rec"
+ * and header.stack_len matches what follows. */
+#ifndef TELEM_CRASHRECORD_H
+#define TELEM_CRASHRECORD_H
+
+#include <stdint.h>
+
+#define CRASH_MAGIC "TELEMCR1"
+#define CRASH_VERSION 1
+#define CRASH_MAX_REGS 34
+#define CRASH_MAX_MODULES 256
+#define CRASH_STACK_MAX (128u << 10)
+#define CRASH_PATH_MAX 256
+/* Per directory: beyond these, crashes are only counted (crash/dropped). */
+#define CRASH_MAX_RECORDS 64
+#define CRASH_MAX_BYTES (16u << 20)
+
+enum crash_kind {
+	CRASH_SIGNAL = 1, /* a fatal signal, or a fault whose host handler then exited */
+	CRASH_ICE = 2,    /* an exit-code rule: e.g. cc1 exiting 4 (internal compiler error) */
+};
+
+/* DWARF register numbers: x86_64 0..16 = rax rdx rcx rbx rsi rdi rbp rsp
+ * r8..r15 rip; aarch64 0..30 = x0..x30, 31 = sp, 32 = pc. */
+struct crash_header {
+	char magic[8];
+	uint32_t format_version; /* CRASH_VERSION */
+	uint32_t header_size;  /* sizeof(struct crash_header) */
+	uint32_t module_size;  /* sizeof(struct crash_module) */
+	uint32_t kind;         /* enum crash_kind */
+	int32_t signo, code;   /* signal and si_code; 0 for CRASH_ICE */
+	int32_t exit_code;     /* for CRASH_ICE or a handler that exited; -1 if none */
+	uint32_t n_regs;
+	uint64_t fault_addr;
+	int64_t time;          /* unix seconds */
+	int64_t today;         /* days since the epoch of the counter file to use */
+	char program[68];
+	char prog_version[16];
+	char runtime[32];
+	char goos[8];
+	char goarch[8];
+	char counter_file[160]; /* basename of the counter file in local/ */
+	uint64_t regs[CRASH_MAX_REGS];
+	uint32_t sp_reg, pc_reg; /* indexes into regs */
+	uint32_t n_modules;
+	uint32_t pad;
+	uint64_t stack_start;  /* address of the first stack byte = regs[sp_reg] */
+	uint64_t stack_len;
+};
+
+struct crash_module {
+	uint64_t bias;         /* load bias: runtime address = ELF vaddr + bias */
+	uint64_t start, end;   /* lowest and highest address of its PT_LOAD segments */
+	uint8_t build_id[20];
+	uint32_t build_id_len;
+	char path[CRASH_PATH_MAX];
+};
+
+#endif

@@ -29,7 +29,7 @@ all: shim/libtelem.so tools/telem $(PROG_BIN)
 
 shim/libtelem.so: $(SHIM_SRC) $(SHIM_HDR) shim/libtelem.map
 	$(CC) $(SHIM_CFLAGS) -shared -Wl,--version-script=shim/libtelem.map \
-		-Wl,-z,relro -nostartfiles -o $@ $(SHIM_SRC)
+		-Wl,-z,relro -Wl,-z,noseparate-code -ffunction-sections -fdata-sections -Wl,--gc-sections -nostartfiles -o $@ $(SHIM_SRC)
 
 tools/telem: $(TOOLS_SRC) $(TOOLS_HDR) $(SHIM_SHARED) $(SHIM_HDR)
 	$(CC) $(TOOLS_CFLAGS) -o $@ $(TOOLS_SRC) $(SHIM_SHARED) $(TOOLS_LIBS)

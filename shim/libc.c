@@ -166,11 +166,10 @@ int libc_resolve(struct libc_api *api, const unsigned long *auxv)
 		LOOKUP(register_atfork, "__register_atfork", 0xfa697a6eu);
 		LOOKUP(clock_gettime, "clock_gettime", 0x71dd557fu);
 		LOOKUP(gnu_get_libc_version, "gnu_get_libc_version", 0xc5dc856cu);
-		LOOKUP(sigaction, "sigaction", 0x0f375846u);
 		libc_image = im;
 	}
 	return api->libc_start_main && api->on_exit && api->register_atfork && api->clock_gettime &&
-			       api->gnu_get_libc_version && api->sigaction
+			       api->gnu_get_libc_version
 		       ? 0
 		       : -1;
 }

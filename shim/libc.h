@@ -20,10 +20,7 @@ struct libc_api {
 	int (*register_atfork)(void (*)(void), void (*)(void), void (*)(void), void *);
 	int (*clock_gettime)(clockid_t, struct timespec *);
 	const char *(*gnu_get_libc_version)(void);
-	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 };
-
-struct sigaction;
 
 /* Fills api from libc; at_phdr/at_phnum locate the main program's program
  * headers (auxiliary vector). Returns 0 when every function was found. */

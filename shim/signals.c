@@ -14,8 +14,6 @@
 #define _GNU_SOURCE
 #include "signals.h"
 
-#include <sys/mman.h>
-
 #include "bytes.h"
 #include "crashcapture.h"
 #include "libc.h"
@@ -56,18 +54,51 @@ static int ours(int sig) { return installed && sig > 0 && sig < NSIG && signals_
 
 static int gettid_raw(void) { return (int)sys_call0(SYS_gettid); }
 
+/* sigaddset without libc: the shim imports nothing (each import costs a
+ * version check and a lookup in every host). Signals 1..64 sit in the
+ * first word, which is all the kernel reads (NSIG / 8 bytes). */
+static void mask_add(sigset_t *set, int sig)
+{
+	((unsigned long *)(void *)set)[(sig - 1) / (8 * sizeof(unsigned long))] |=
+		1UL << ((sig - 1) % (8 * sizeof(unsigned long)));
+}
+
 static void set_mask(int how, const sigset_t *set, sigset_t *old)
 {
 	sys_call4(SYS_rt_sigprocmask, how, set, old, NSIG / 8);
 }
 
-/* Async-signal-safe. Makes sig's kernel disposition the default again. */
-static void restore_default(int sig)
+/* The kernel's struct sigaction. Installing through the raw system call
+ * instead of libc's sigaction saves a symbol lookup and ~150 instructions
+ * a signal in every host process. */
+struct kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void (*restorer)(void);
+	unsigned long mask;
+};
+
+#if defined(__x86_64__)
+#define SA_RESTORER_FLAG 0x04000000
+/* Returning from a handler goes here. These exact bytes (mov $15,%rax;
+ * syscall) are what libgcc's and gdb's unwinders recognize as a signal
+ * frame, as they do glibc's own __restore_rt. */
+void telem_restore_rt(void) __attribute__((visibility("hidden")));
+__asm__(".text\n.align 16\ntelem_restore_rt:\n\tmovq $15, %rax\n\tsyscall\n");
+#else
+#define SA_RESTORER_FLAG 0
+#define telem_restore_rt 0
+#endif
+
+/* Async-signal-safe. */
+static int kernel_sigaction(int sig, void *handler, unsigned long flags, struct kernel_sigaction *old)
 {
-	struct sigaction dfl = {0};
-	dfl.sa_handler = SIG_DFL;
-	telem_libc.sigaction(sig, &dfl, 0);
+	struct kernel_sigaction act = {handler, flags | SA_RESTORER_FLAG, telem_restore_rt, 0};
+	return (int)sys_call4(SYS_rt_sigaction, sig, &act, old, sizeof act.mask);
 }
+
+/* Async-signal-safe. Makes sig's kernel disposition the default again. */
+static void restore_default(int sig) { kernel_sigaction(sig, SIG_DFL, 0, 0); }
 
 /* Async-signal-safe. A synchronous fault re-executes the faulting
  * instruction when we return, and faults again into the default action;
@@ -78,9 +109,8 @@ static void die_as_before(int sig, const siginfo_t *si)
 	restore_default(sig);
 	int sent = si->si_code <= 0 || sig == SIGTRAP || sig == SIGABRT || sig == SIGSYS;
 	if (sent) {
-		sigset_t one;
-		sigemptyset(&one);
-		sigaddset(&one, sig);
+		sigset_t one = {{0}};
+		mask_add(&one, sig);
 		set_mask(SIG_UNBLOCK, &one, 0);
 		sys_call3(SYS_tgkill, sys_getpid(), gettid_raw(), sig);
 	}
@@ -103,7 +133,7 @@ static void call_host(int sig, siginfo_t *si, ucontext_t *uc, struct sigaction *
 	}
 	sigset_t mask = act.sa_mask, old;
 	if (!(act.sa_flags & SA_NODEFER))
-		sigaddset(&mask, sig);
+		mask_add(&mask, sig);
 	set_mask(SIG_BLOCK, &mask, &old);
 	int tid = gettid_raw();
 	in_host.sig = sig, in_host.si = si, in_host.uc = uc;
@@ -143,30 +173,39 @@ static void on_fatal_signal(int sig, siginfo_t *si, void *ctx)
 
 void signals_exit_check(int status)
 {
-	if (!installed || __atomic_load_n(&in_host.tid, __ATOMIC_ACQUIRE) != gettid_raw())
+	int tid = __atomic_load_n(&in_host.tid, __ATOMIC_ACQUIRE);
+	if (!installed || tid == 0 || tid != gettid_raw())
 		return;
 	int none = 0;
 	if (__atomic_compare_exchange_n(&crashing_tid, &none, in_host.tid, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		record_crash(in_host.sig, in_host.si, in_host.uc, status & 0xff);
 }
 
+/* The main thread's alternate stack lives in .bss: the dynamic linker maps
+ * our .bss anyway, so it costs no system call, and untouched pages no memory. */
+static char main_alt_stack[ALT_STACK_SIZE] __attribute__((aligned(64)));
+
 static void alt_stack(void)
 {
-	void *p = sys_mmap(0, ALT_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (sys_mmap_failed(p))
-		return;
-	stack_t ss = {.ss_sp = p, .ss_size = ALT_STACK_SIZE, .ss_flags = 0};
+	stack_t ss = {.ss_sp = main_alt_stack, .ss_size = ALT_STACK_SIZE, .ss_flags = 0};
 	sys_call2(SYS_sigaltstack, &ss, 0);
 }
 
 void signals_install(void)
 {
 	alt_stack();
-	struct sigaction act = {0};
-	act.sa_sigaction = on_fatal_signal;
-	act.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART;
-	for (size_t i = 0; i < N_FATAL; i++)
-		telem_libc.sigaction(fatal[i].sig, &act, &host[fatal[i].sig]);
+	for (size_t i = 0; i < N_FATAL; i++) {
+		struct kernel_sigaction old;
+		int sig = fatal[i].sig;
+		if (kernel_sigaction(sig, (void *)on_fatal_signal, SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART,
+				     &old) < 0)
+			continue;
+		/* What was there before us (a handler set before main, or one
+		 * inherited as ignored) is what the host believes is installed. */
+		host[sig].sa_handler = old.handler;
+		host[sig].sa_flags = (int)(old.flags & ~(unsigned long)SA_RESTORER_FLAG);
+		bytes_copy(&host[sig].sa_mask, &old.mask, sizeof old.mask);
+	}
 	installed = 1;
 }
 
@@ -184,7 +223,9 @@ static void *real(const char *name)
 EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	if (!ours(sig)) {
-		sigaction_fn f = telem_libc.sigaction ? telem_libc.sigaction : (sigaction_fn)real("sigaction");
+		static sigaction_fn f;
+		if (!f)
+			f = (sigaction_fn)real("sigaction");
 		if (!f)
 			return -1;
 		return f(sig, act, old);

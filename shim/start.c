@@ -64,7 +64,7 @@ void telem_debug(const char *what, const char *detail)
 }
 
 struct env {
-	const char *mode, *dir, *xdg, *home, *debug, *now;
+	const char *mode, *dir, *xdg, *home, *debug, *now, *crash;
 };
 
 static void read_env(char **envp, struct env *e)
@@ -81,6 +81,8 @@ static void read_env(char **envp, struct env *e)
 				e->debug = x;
 			else if ((x = str_after(v, "TEST_NOW=")))
 				e->now = x;
+			else if ((x = str_after(v, "CRASH=")))
+				e->crash = x;
 		} else if (s[0] == 'X' && (v = str_after(s, "XDG_CONFIG_HOME="))) {
 			e->xdg = v;
 		} else if (s[0] == 'H' && (v = str_after(s, "HOME="))) {
@@ -175,7 +177,8 @@ static void start(int argc, char **argv, char **envp)
 	count_flags(argc, argv);
 	libc.on_exit(on_exit_status, 0);
 	libc.register_atfork(0, 0, in_fork_child, __dso_handle);
-	signals_install();
+	if (!e.crash || !str_equal(e.crash, "off")) /* TELEM_CRASH=off: count, leave signals alone */
+		signals_install();
 }
 
 static uint64_t ms_between(const struct timespec *a, const struct timespec *b)

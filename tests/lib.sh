@@ -14,6 +14,11 @@ SHIM=$ROOT/shim/libtelem.so
 TELEM=$ROOT/tools/telem
 PROG=$ROOT/build/programs
 export LC_ALL=C
+# The system Python when there is one: version-manager shims (pyenv) cost
+# most of a second per start, and the tests start Python often.
+if [ -x /usr/bin/python3 ]; then
+	python3() { /usr/bin/python3 "$@"; }
+fi
 
 # Nothing the developer's shell set may change what the tests see.
 unset LD_PRELOAD TELEM_DIR TELEM_MODE TELEM_DEBUG TELEM_TEST_NOW XDG_CONFIG_HOME
@@ -237,10 +242,11 @@ host_run() {
 	shift
 	mkdir -p "$out"
 	(
-		cd "${HOST_CWD:-.}" && rm -f out.o &&
-		exec env ${HOST_TELEM_DIR+TELEM_DIR="$HOST_TELEM_DIR"} ${HOST_ENV:-} \
-			H_PRELOAD="${HOST_SHIM:-}" H_UMASK="${HOST_UMASK:-022}" H_CLOSE="${HOST_CLOSE_FDS:-0}" \
-			timeout 60 bash -c '
+		cd "${HOST_CWD:-.}" && rm -f out.o || exit 125
+		[ -z "${HOST_TELEM_DIR+set}" ] || export TELEM_DIR=$HOST_TELEM_DIR
+		[ -z "${HOST_ENV:-}" ] || export ${HOST_ENV?}
+		export H_PRELOAD="${HOST_SHIM:-}" H_UMASK="${HOST_UMASK:-022}" H_CLOSE="${HOST_CLOSE_FDS:-0}"
+		exec timeout 60 bash -c '
 				umask "$H_UMASK"
 				[ -z "$H_PRELOAD" ] || export LD_PRELOAD=$H_PRELOAD
 				unset H_PRELOAD H_UMASK

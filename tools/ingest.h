@@ -1,0 +1,28 @@
+/* Crash records (shim/crashrecord.h) become stack counters: each pending
+ * record is checked, unwound offline with libdw, named by the privacy rules
+ * (DESIGN.md "Counter names"), counted once in the crashed program's counter
+ * file for its day, then deleted. */
+#ifndef TELEM_INGEST_H
+#define TELEM_INGEST_H
+
+#include <stddef.h>
+
+#include "counterfile.h"
+
+#define INGEST_MAX_FRAMES 32
+
+/* Ingests every <dir>/crash/ *.rec. A garbage or truncated record is
+ * reported ("telem: <file>: <what is wrong>") and moved to <dir>/crash/bad/.
+ * Returns 0 when there was nothing to report, 1 otherwise. */
+int ingest_pending(const char *dir);
+
+/* Checks a whole record image strictly. Returns 0, or -1 with what is
+ * wrong in why. */
+int crash_record_check(const unsigned char *data, size_t len, char *why, size_t why_cap);
+
+/* The stack counter name of a checked record ("crash/crash\n<frame>..."),
+ * at most CF_MAX_NAME bytes by Go's truncation rule; out holds
+ * CF_MAX_NAME + 1. Returns the name's length; *frames gets the frame count. */
+size_t crash_record_stack_name(const unsigned char *data, char *out, int *frames);
+
+#endif

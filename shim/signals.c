@@ -16,6 +16,7 @@
 
 #include "bytes.h"
 #include "crashcapture.h"
+#include "deliver.h"
 #include "libc.h"
 #include "sys.h"
 
@@ -35,11 +36,14 @@ static int installed;               /* our handler is at the kernel */
 static struct sigaction host[NSIG]; /* what the host believes is installed */
 static int crashing_tid;            /* the one thread recording a crash */
 
-/* The fault a host handler is handling right now, for signals_exit_check. */
+/* The fault a host handler is handling, for signals_exit_check: the host
+ * handler runs in the frame at `frame`; an exit called from inside it runs
+ * deeper on the same stack. */
 static struct {
 	int tid, sig;
 	siginfo_t *si;
 	ucontext_t *uc;
+	char *frame; /* NULL while a handler is called directly (call_host) */
 } in_host;
 
 const char *signals_name(int sig)
@@ -80,20 +84,16 @@ struct kernel_sigaction {
 
 #if defined(__x86_64__)
 #define SA_RESTORER_FLAG 0x04000000
-/* Returning from a handler goes here. These exact bytes (mov $15,%rax;
- * syscall) are what libgcc's and gdb's unwinders recognize as a signal
- * frame, as they do glibc's own __restore_rt. */
-void telem_restore_rt(void) __attribute__((visibility("hidden")));
-__asm__(".text\n.align 16\ntelem_restore_rt:\n\tmovq $15, %rax\n\tsyscall\n");
+#define RESTORER telem_restore_rt
 #else
 #define SA_RESTORER_FLAG 0
-#define telem_restore_rt 0
+#define RESTORER 0
 #endif
 
 /* Async-signal-safe. */
 static int kernel_sigaction(int sig, void *handler, unsigned long flags, struct kernel_sigaction *old)
 {
-	struct kernel_sigaction act = {handler, flags | SA_RESTORER_FLAG, telem_restore_rt, 0};
+	struct kernel_sigaction act = {handler, flags | SA_RESTORER_FLAG, RESTORER, 0};
 	return (int)sys_call4(SYS_rt_sigaction, sig, &act, old, sizeof act.mask);
 }
 
@@ -127,16 +127,12 @@ static void record_crash(int sig, siginfo_t *si, ucontext_t *uc, int exit_code)
 static void call_host(int sig, siginfo_t *si, ucontext_t *uc, struct sigaction *h)
 {
 	struct sigaction act = *h;
-	if (act.sa_flags & SA_RESETHAND) {
-		h->sa_handler = SIG_DFL;
-		h->sa_flags &= ~SA_SIGINFO;
-	}
 	sigset_t mask = act.sa_mask, old;
 	if (!(act.sa_flags & SA_NODEFER))
 		mask_add(&mask, sig);
 	set_mask(SIG_BLOCK, &mask, &old);
 	int tid = gettid_raw();
-	in_host.sig = sig, in_host.si = si, in_host.uc = uc;
+	in_host.sig = sig, in_host.si = si, in_host.uc = uc, in_host.frame = 0;
 	__atomic_store_n(&in_host.tid, tid, __ATOMIC_RELEASE);
 	if (act.sa_flags & SA_SIGINFO)
 		act.sa_sigaction(sig, si, uc);
@@ -153,8 +149,22 @@ static void on_fatal_signal(int sig, siginfo_t *si, void *ctx)
 	struct sigaction *h = &host[sig];
 	int synchronous = si->si_code > 0;
 	if (h->sa_handler != SIG_DFL && h->sa_handler != SIG_IGN) {
-		call_host(sig, si, uc, h);
-		return;
+		struct sigaction act = *h;
+		struct delivery d;
+		int rc = deliver_to_host(sig, si, uc, &act, &d);
+		if (rc != -1 && (act.sa_flags & SA_RESETHAND)) {
+			h->sa_handler = SIG_DFL;
+			h->sa_flags &= ~SA_SIGINFO;
+		}
+		if (rc == 0) {
+			in_host.sig = sig, in_host.si = d.si, in_host.uc = d.uc, in_host.frame = d.frame;
+			__atomic_store_n(&in_host.tid, gettid_raw(), __ATOMIC_RELEASE);
+			return; /* into the host's handler, as the kernel would have */
+		}
+		if (rc == -2) {
+			call_host(sig, si, uc, &act);
+			return;
+		}
 	}
 	if (h->sa_handler == SIG_IGN && !synchronous)
 		return; /* the kernel ignores a sent signal; a fault cannot be ignored */
@@ -171,14 +181,51 @@ static void on_fatal_signal(int sig, siginfo_t *si, void *ctx)
 	die_as_before(sig, si);
 }
 
-void signals_exit_check(int status)
+int signals_installed(void) { return installed; }
+
+/* GCC's compilers proper exit 4 after an internal compiler error. */
+static const char *const ice_programs[] = {
+	"cc1", "cc1plus", "cc1obj", "cc1objplus", "lto1", "f951", "d21", "gnat1", "go1", "rust1", "cc1gm2", 0,
+};
+
+static int ice_exit(int status)
+{
+	if ((status & 0xff) != 4)
+		return 0;
+	for (int i = 0; ice_programs[i]; i++)
+		if (str_equal(telem.id.program, ice_programs[i]))
+			return 1;
+	return 0;
+}
+
+/* Not in a signal handler: getcontext is fine here, found only when needed. */
+static void record_ice(int status)
+{
+	int (*get)(ucontext_t *) = (int (*)(ucontext_t *))libc_symbol("getcontext");
+	static ucontext_t uc;
+	if (!get || get(&uc) != 0)
+		return;
+	crash_capture(CRASH_ICE, 0, 0, &uc, status & 0xff);
+}
+
+int signals_exit_check(int status)
 {
 	int tid = __atomic_load_n(&in_host.tid, __ATOMIC_ACQUIRE);
-	if (!installed || tid == 0 || tid != gettid_raw())
-		return;
-	int none = 0;
-	if (__atomic_compare_exchange_n(&crashing_tid, &none, in_host.tid, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		record_crash(in_host.sig, in_host.si, in_host.uc, status & 0xff);
+	if (!installed)
+		return 0;
+	char here;
+	int inside = !in_host.frame || (&here < in_host.frame && in_host.frame - &here < (1 << 20));
+	if (tid != 0 && inside && tid == gettid_raw()) {
+		int none = 0;
+		if (__atomic_compare_exchange_n(&crashing_tid, &none, tid, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			record_crash(in_host.sig, in_host.si, in_host.uc, status & 0xff);
+		return 1;
+	}
+	if (ice_exit(status)) {
+		record_ice(status);
+		return 1;
+	}
+	return 0;
 }
 
 /* The main thread's alternate stack lives in .bss: the dynamic linker maps

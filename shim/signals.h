@@ -11,8 +11,12 @@
 HIDDEN void signals_install(void);
 
 /* At exit: if this thread is inside a host handler called for a fault, the
- * fault ended the process: record it (GCC turns SIGSEGV into exit 4). */
-HIDDEN void signals_exit_check(int status);
+ * fault ended the process: record it (GCC turns SIGSEGV into exit 4).
+ * Otherwise applies the exit-code rules (a compiler proper exiting 4 is an
+ * internal compiler error). Returns 1 when a crash was recorded. */
+HIDDEN int signals_exit_check(int status);
+
+HIDDEN int signals_installed(void);
 
 /* Name of a fatal signal ("SIGSEGV"), NULL for others. */
 HIDDEN const char *signals_name(int sig);

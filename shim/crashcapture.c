@@ -121,55 +121,39 @@ static uint64_t write_stack(int fd, uint64_t sp)
 	return done;
 }
 
-static int records_in(const char *dir)
+/* Takes the first free slot: <dir>/<n>.rec created exclusively. */
+static int take_slot(const char *dir, size_t dir_len)
 {
-	int fd = sys_openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	char buf[4096];
-	int n = 0;
-	long got;
-	while ((got = sys_call3(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
-		for (long off = 0; off < got;) {
-			unsigned short reclen = *(unsigned short *)(buf + off + 16);
-			const char *name = buf + off + 19;
-			size_t len = bytes_len(name);
-			n += len > 4 && bytes_equal(name + len - 4, ".rec", 4);
-			off += reclen;
-		}
+	for (int n = 0; n < CRASH_MAX_RECORDS; n++) {
+		char path[CF_PATH_MAX + 32];
+		struct text t = TEXT_INIT(path, sizeof path);
+		text_put(&t, dir, dir_len);
+		text_lit(&t, "/");
+		text_uint(&t, (uint64_t)n, 1);
+		text_lit(&t, ".rec");
+		if (t.overflow)
+			return -1;
+		int fd = sys_openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd != -EEXIST)
+			return fd;
 	}
-	sys_close(fd);
-	return n;
+	return -EEXIST;
 }
 
 static unsigned long auxv_phdr_value(unsigned long type);
 
 void crash_capture(enum crash_kind kind, int sig, const siginfo_t *si, const ucontext_t *uc, int exit_code)
 {
-	char dir[CF_PATH_MAX], tmp[CF_PATH_MAX + 64], rec[CF_PATH_MAX + 64];
+	char dir[CF_PATH_MAX];
 	struct text d = TEXT_INIT(dir, sizeof dir);
 	text_str(&d, telem.dir);
 	text_lit(&d, "/crash");
 	if (d.overflow)
 		return;
 	sys_mkdirat(AT_FDCWD, dir, 0775);
-	if (records_in(dir) >= CRASH_MAX_RECORDS) {
-		telem_count("crash/dropped", 1);
-		return;
-	}
-	struct text t = TEXT_INIT(tmp, sizeof tmp);
-	text_put(&t, dir, d.len);
-	text_lit(&t, "/");
-	text_str(&t, telem.id.program);
-	text_lit(&t, "-");
-	text_uint(&t, (uint64_t)sys_getpid(), 1);
-	text_lit(&t, "-");
-	text_uint(&t, (uint64_t)sys_call0(SYS_gettid), 1);
-	size_t base_len = t.len;
-	text_lit(&t, ".tmp");
-	if (t.overflow)
-		return;
-	int fd = sys_openat(AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int fd = take_slot(dir, d.len);
+	if (fd == -EEXIST) /* Go's unprefixed crash counters: one name for every program */
+		counter_file_add(&telem.file, "crash/dropped", 13, 1);
 	if (fd < 0)
 		return;
 	static struct crash_header h; /* one crashing thread at a time (signals.c) */
@@ -200,18 +184,16 @@ void crash_capture(enum crash_kind kind, int sig, const siginfo_t *si, const uco
 	h.stack_start = h.regs[h.sp_reg];
 	h.stack_len = 0;
 	h.n_modules = 0;
+	h.complete = 0;
 	int ok = sys_write(fd, &h, sizeof h) == (long)sizeof h;
 	if (ok) {
 		h.n_modules = write_modules(fd, (const unsigned long *)auxv_phdr_value(AT_PHDR),
 					    auxv_phdr_value(AT_PHNUM));
 		h.stack_len = write_stack(fd, h.stack_start);
-		ok = sys_pwrite(fd, &h, sizeof h, 0) == (long)sizeof h;
+		h.complete = 1;
+		sys_pwrite(fd, &h, sizeof h, 0);
 	}
 	sys_close(fd);
-	bytes_copy(rec, tmp, base_len);
-	bytes_copy(rec + base_len, ".rec", 5);
-	if (!ok || sys_call4(SYS_renameat, AT_FDCWD, tmp, AT_FDCWD, rec) < 0)
-		sys_unlinkat(AT_FDCWD, tmp, 0);
 }
 
 static unsigned long auxv_phdr_value(unsigned long type)

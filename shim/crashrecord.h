@@ -5,8 +5,11 @@
  *   struct crash_header        fixed size, magic "TELEMCR1"
  *   struct crash_module[n_modules]
  *   stack bytes [stack_len]    copied from regs[sp] upwards
- * A record is complete when its file is renamed from "*.tmp" to "*.rec"
- * and header.stack_len matches what follows. */
+ * Files are <dir>/crash/<slot>.rec, slot 0..CRASH_MAX_RECORDS-1, created
+ * with O_EXCL: taking a free slot is atomic, so the limit holds even when a
+ * thousand processes crash at once. The writer sets `complete` last; a
+ * record without it is still being written (or its writer died: the tools
+ * set aside incomplete records older than a minute). */
 #ifndef TELEM_CRASHRECORD_H
 #define TELEM_CRASHRECORD_H
 
@@ -50,7 +53,7 @@ struct crash_header {
 	uint64_t regs[CRASH_MAX_REGS];
 	uint32_t sp_reg, pc_reg; /* indexes into regs */
 	uint32_t n_modules;
-	uint32_t pad;
+	uint32_t complete;     /* 1 once everything below is written */
 	uint64_t stack_start;  /* address of the first stack byte = regs[sp_reg] */
 	uint64_t stack_len;
 };

@@ -331,7 +331,13 @@ static uint32_t reserve(struct counter_file *cf, size_t len)
 {
 	for (int i = 0; i < RETRY_LIMIT && !cf->broken; i++) {
 		uint32_t limit = load32(cf, cf->hdr_len), start, end;
-		if (limit != 0 && (limit < cf->hdr_len + RECORDS_OFF || limit > CF_MAX_FILE)) {
+		/* The writer never moves limit past the file's end: a limit beyond
+		 * it, even after a remap, is a tampered file, not a reason to grow. */
+		if (limit > cf->map_len && remap(cf, limit, 0) < 0) {
+			cf->broken = 1;
+			break;
+		}
+		if (limit != 0 && (limit < cf->hdr_len + RECORDS_OFF || limit > cf->map_len)) {
 			cf->broken = 1;
 			break;
 		}

@@ -62,7 +62,7 @@ static size_t gcc_flag(const char *arg, char *out, int *skip_next)
 		}
 		if (single && arg[1] != 'm') /* -march, -m64 are flags, not -m values */
 			return put(out, valued[i], vl);
-		if (!single && *rest != '=' && vl > 3)
+		if (!single && *rest != '=' && vl >= 3)
 			return put(out, valued[i], vl);
 	}
 	return (size_t)-1; /* not special: the generic rule decides */

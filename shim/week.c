@@ -69,13 +69,17 @@ static int digits(const char *s, int n)
 	return v;
 }
 
+/* Exactly "YYYY-MM-DD": each byte is checked before the next is read, so a
+ * shorter string never makes us read past its end. */
 int64_t week_parse_date(const char *s)
 {
-	int y = digits(s, 4), m = -1, d = -1;
-	if (y >= 0 && s[4] == '-' && s[7] == '-') {
-		m = digits(s + 5, 2);
-		d = digits(s + 8, 2);
-	}
+	static const char shape[] = "dddd-dd-dd";
+	for (int i = 0; i < 10; i++)
+		if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != '-')
+			return -1;
+	if (s[10] != 0)
+		return -1;
+	int y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
 	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
 		return -1;
 	int64_t days = week_days_from_civil(y, m, d);

@@ -576,6 +576,24 @@ static void test_open_refuses_symlink(void **state)
 	assert_memory_equal(d, "precious\n", 9);
 	free(d);
 
+	/* A link to a valid counter file with the very same header: still
+	 * refused, and nothing is counted into the file it points to. */
+	const char *real = path_in("real.v1.count");
+	const char *alias = path_in("alias.v1.count");
+	open_new(&cf, real);
+	add(&cf, "x", 1);
+	counter_file_close(&cf);
+	assert_int_equal(symlink(real, alias), 0);
+	memset(&cf, 0, sizeof cf);
+	assert_int_equal(counter_file_open(&cf, alias, META, META_LEN, 1, &err), CF_ERR_IO);
+	assert_int_equal(err, -ELOOP);
+	add(&cf, "x", 1);
+	add(&cf, "y", 1);
+	assert_int_not_equal(counter_file_adopt(&cf, alias, &err), CF_OK);
+	struct seen *s = parse_file(real, CF_OK);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->count[0], 1);
+
 	/* A dangling link: its target must not be created. */
 	const char *ghost = path_in("ghost");
 	const char *dangling = path_in("dangling.v1.count");
@@ -594,6 +612,7 @@ static void test_open_short_and_foreign(void **state)
 	int err;
 	const char *path = path_in("short.v1.count");
 	int fd = open(path, O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "# telemetry/counter file v1\n", 28), 28);
 	close(fd);
 	assert_int_equal(counter_file_open(&cf, path, META, META_LEN, 1, &err), CF_ERR_SHORT);

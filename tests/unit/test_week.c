@@ -202,6 +202,13 @@ static void test_meta(void **state)
 				 "GOOS: linux\n"
 				 "GOARCH: amd64\n"
 				 "\n");
+	/* The identity part alone is the meta's tail, from "Program: ". */
+	char tail[300];
+	struct text it = TEXT_INIT(tail, sizeof tail);
+	week_meta_identity(&it, &ID);
+	assert_int_equal(it.overflow, 0);
+	assert_string_equal(tail, strstr(buf, "Program: "));
+
 	/* Compare mode: the same text matches, another one does not. */
 	char copy[600];
 	strcpy(copy, buf);

@@ -420,8 +420,12 @@ uint64_t *counter_file_find(struct counter_file *cf, const char *name, size_t le
 void counter_file_add(struct counter_file *cf, const char *name, size_t len, uint64_t n)
 {
 	uint64_t *p = counter_file_find(cf, name, len, 1);
-	if (!p)
-		return;
+	if (p)
+		counter_add_at(p, n);
+}
+
+void counter_add_at(uint64_t *p, uint64_t n)
+{
 	uint64_t old = __atomic_load_n(p, __ATOMIC_RELAXED), sum;
 	do
 		sum = old + n < old ? UINT64_MAX : old + n;

@@ -88,6 +88,9 @@ uint64_t *counter_file_find(struct counter_file *cf, const char *name, size_t le
 /* Adds n (saturating). Silently does nothing when the file is unusable. */
 void counter_file_add(struct counter_file *cf, const char *name, size_t len, uint64_t n);
 
+/* Adds n (saturating) to a count word from counter_file_find. */
+void counter_add_at(uint64_t *p, uint64_t n);
+
 /* Bytes of records in use, for caps on new names. */
 uint32_t counter_file_used(const struct counter_file *cf);
 

@@ -111,3 +111,16 @@ static const char *bucket_of(const struct bucket *b, uint64_t v)
 
 const char *names_time_bucket(uint64_t ms) { return bucket_of(time_buckets, ms); }
 const char *names_rss_bucket(uint64_t kb) { return bucket_of(rss_buckets, kb); }
+
+static int rank_of(const struct bucket *b, const char *name)
+{
+	for (int i = 0;; i++) {
+		if (str_equal(b[i].name, name))
+			return i;
+		if (b[i].below == UINT64_MAX)
+			return -1;
+	}
+}
+
+int names_rss_rank(const char *bucket) { return rank_of(rss_buckets, bucket); }
+int names_time_rank(const char *bucket) { return rank_of(time_buckets, bucket); }

@@ -23,5 +23,8 @@ size_t names_flag(int gcc_family, const char *arg, char *out, int *skip_next);
 /* Bucket labels: wall and CPU time in milliseconds, peak RSS in KiB. */
 const char *names_time_bucket(uint64_t ms);
 const char *names_rss_bucket(uint64_t kb);
+/* Position of a bucket label in its series (for ordering), -1 if unknown. */
+int names_rss_rank(const char *bucket);
+int names_time_rank(const char *bucket);
 
 #endif

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "counterfile.h"
 #include "countermodel.h"
+#include "ingest.h"
 
 static void print_name(const char *name, size_t len)
 {
@@ -52,6 +53,7 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 	int rc = simple_options(find_command("dump"), argc, argv, &first, 1, cli);
 	if (rc >= 0)
 		return rc;
+	ingest_pending(cli->dir); /* crash records become stack counters first; it reports its own errors */
 	char **files = NULL;
 	size_t n = 0, owned = 0;
 	if (first >= argc) {

@@ -5,18 +5,9 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "consent.h"
 #include "week.h"
 
-static const char explanation[] =
-	"telem: telemetry uploading is on.\n\n"
-	"telem counts how your native tools are used (programs, versions, flag names,\n"
-	"exit codes, time and memory buckets) and how they crash (stacks of function\n"
-	"names). It never records paths, file names, argument values, user or host\n"
-	"names. With uploading on, once a week the counters named in the public\n"
-	"upload config are sent as a small JSON report; everything else stays on\n"
-	"this machine. Only data collected from today on is uploaded.\n\n"
-	"To see what is collected: telem dump. To stop: telem off (or set\n"
-	"TELEM_MODE=off); to keep data local only: telem local.\n";
 
 static int set_mode(struct cli *cli, const struct command *cmd, int argc, char **argv, const char *mode)
 {
@@ -37,7 +28,8 @@ static int set_mode(struct cli *cli, const struct command *cmd, int argc, char *
 	if (write_file_atomic(path, line, strlen(line), 0644) < 0)
 		return fail(path, "cannot write the mode file: %s", strerror(errno));
 	if (strcmp(mode, "on") == 0)
-		fputs(explanation, stdout);
+		printf("telem: uploading is on; only data collected from today on is uploaded.\n\n%s",
+		       consent_explanation);
 	return 0;
 }
 

@@ -10,6 +10,8 @@ int cmd_local(struct cli *cli, int argc, char **argv);
 int cmd_env(struct cli *cli, int argc, char **argv);
 int cmd_dump(struct cli *cli, int argc, char **argv);
 int cmd_clean(struct cli *cli, int argc, char **argv);
+int cmd_crashes(struct cli *cli, int argc, char **argv);
+int cmd_run(struct cli *cli, int argc, char **argv);
 
 #define USAGE_ON \
 	"usage: telem on\n\n" \
@@ -31,9 +33,27 @@ int cmd_clean(struct cli *cli, int argc, char **argv);
 	"usage: telem dump [--json] [FILE...]\n\n" \
 	"Shows the meta and counters of counter files (default: every file in\n" \
 	"DIR/local). Stack counters are printed one frame a line.\n"
+#define USAGE_CRASHES \
+	"usage: telem crashes [--json] [--symbolize]\n\n" \
+	"Ingests pending crash records, then lists every crash stack counter of\n" \
+	"DIR/local: count, program, version, first and last seen, one frame a line.\n" \
+	"--symbolize also shows function and file:line for each frame, from the\n" \
+	"files installed here (and debuginfod when DEBUGINFOD_URLS is set); the\n" \
+	"recorded names never change.\n"
 #define USAGE_CLEAN \
 	"usage: telem clean\n\n" \
 	"Deletes counter files, reports, uploaded copies and pending crash records.\n" \
 	"Keeps the mode file and the weekends file.\n"
+
+#define USAGE_RUN \
+	"usage: telem run [--json] [--keep DIR] -- COMMAND [ARGS...]\n\n" \
+	"Runs COMMAND (make, ninja, cmake --build, a script...) with the shim added\n" \
+	"to LD_PRELOAD, its counters in a directory of their own, then prints on\n" \
+	"stderr a summary per program: runs, failures, crashes, wall and CPU time,\n" \
+	"peak memory, most used flags, and each crash's stack. The counters are\n" \
+	"then added to DIR/local (unless the mode is off). telem's exit status is\n" \
+	"COMMAND's; if COMMAND died by a signal, telem dies by the same signal.\n\n" \
+	"  --json      the summary as JSON on stdout\n" \
+	"  --keep DIR  use and keep DIR as the run's own telem directory\n"
 
 #endif

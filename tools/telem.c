@@ -7,11 +7,13 @@
 #include "commands.h"
 
 const struct command telem_commands[] = {
+	{"run", cmd_run, "run a build under the shim and summarize it", USAGE_RUN},
 	{"on", cmd_on, "allow weekly uploads of the approved counters", USAGE_ON},
 	{"off", cmd_off, "stop collecting; the shim opens nothing", USAGE_OFF},
 	{"local", cmd_local, "collect locally, never upload (the default)", USAGE_LOCAL},
 	{"env", cmd_env, "show mode, directories and the LD_PRELOAD line", USAGE_ENV},
 	{"dump", cmd_dump, "show counter files (meta and counters)", USAGE_DUMP},
+	{"crashes", cmd_crashes, "crash stacks with counts, program, first and last seen", USAGE_CRASHES},
 	{"clean", cmd_clean, "delete collected data, keep mode and weekends", USAGE_CLEAN},
 	{NULL, NULL, NULL, NULL},
 };

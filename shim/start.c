@@ -16,6 +16,7 @@
 #include "libc.h"
 #include "names.h"
 #include "signals.h"
+#include "trigger.h"
 #include "state.h"
 #include "sys.h"
 #include "week.h"
@@ -150,6 +151,7 @@ static void in_fork_child(void) { telem.forked_child = 1; }
 static void start(int argc, char **argv, char **envp)
 {
 	struct env e = {0};
+	telem.envp = envp;
 	read_env(envp, &e);
 	telem.debug = e.debug && e.debug[0] == '1';
 	int env_mode = mode_from_env(e.mode);
@@ -227,7 +229,13 @@ static void record_exit(int status, int set_once)
 static void on_exit_status(int status, void *arg)
 {
 	(void)arg;
+	int counted = telem.active && !telem.forked_child && !telem.exit_recorded;
 	record_exit(status, 1);
+	if (counted && telem.mode == MODE_ON) {
+		struct timespec now;
+		libc.clock_gettime(CLOCK_REALTIME, &now);
+		trigger_upload(now.tv_sec);
+	}
 }
 
 static _Noreturn void exit_group(int status)

@@ -26,6 +26,7 @@ struct telem_state {
 	struct timespec started;
 	int64_t today;     /* days since the epoch, UTC */
 	const unsigned long *auxv;
+	char **envp;       /* as the host started (for the upload trigger) */
 };
 
 HIDDEN extern struct telem_state telem;

@@ -61,7 +61,8 @@ enum telem_mode mode_read(const char *dir, int64_t *asof)
 	*asof = -1;
 	if (t.overflow)
 		return MODE_LOCAL;
-	int fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	/* O_NONBLOCK: a FIFO planted here must not hang the host. */
+	int fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
 	if (fd < 0)
 		return MODE_LOCAL;
 	long n = sys_read(fd, buf, sizeof buf);

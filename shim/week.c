@@ -97,7 +97,8 @@ int week_days_to_end(int64_t today, int weekday)
 static int read_weekday(const char *path)
 {
 	char buf[8];
-	int fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+	/* O_NONBLOCK: a FIFO planted here must not hang the host. */
+	int fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0);
 	if (fd < 0)
 		return fd == -ENOENT ? -2 : -1;
 	long n = sys_read(fd, buf, sizeof buf);

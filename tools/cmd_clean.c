@@ -41,6 +41,8 @@ int cmd_clean(struct cli *cli, int argc, char **argv)
 	int status = clean_dir(cli->local, keep_weekends);
 	snprintf(path, sizeof path, "%s/upload", cli->dir);
 	status |= clean_dir(path, NULL);
+	snprintf(path, sizeof path, "%s/crash/bad", cli->dir);
+	status |= clean_dir(path, NULL);
 	snprintf(path, sizeof path, "%s/crash", cli->dir);
 	status |= clean_dir(path, NULL);
 	return status;

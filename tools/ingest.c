@@ -92,9 +92,13 @@ static int check_sizes(const struct crash_header *h, size_t len, char *why, size
 	if (h->stack_start + h->stack_len < h->stack_start)
 		return why_fmt(why, cap, "stack wraps around the address space");
 	uint64_t want = sizeof *h + (uint64_t)h->n_modules * sizeof(struct crash_module) + h->stack_len;
-	if (len != want)
-		return why_fmt(why, cap, "%s: %zu bytes, the header says %llu",
-			       len < want ? "truncated" : "trailing bytes", len, (unsigned long long)want);
+	if (len < want) {
+		why_fmt(why, cap, "truncated: %zu bytes, the header says %llu", len, (unsigned long long)want);
+		return RECORD_SHORT;
+	}
+	if (len > want)
+		return why_fmt(why, cap, "trailing bytes: %zu bytes, the header says %llu", len,
+			       (unsigned long long)want);
 	return 0;
 }
 
@@ -132,11 +136,18 @@ static int check_modules(const struct crash_module *m, uint32_t n, char *why, si
 int crash_record_check(const unsigned char *data, size_t len, char *why, size_t cap)
 {
 	const struct crash_header *h = (const void *)data;
-	if (len < sizeof *h)
-		return why_fmt(why, cap, "truncated: %zu bytes, shorter than a record header", len);
-	if (check_sizes(h, len, why, cap) < 0 || check_identity(h, why, cap) < 0)
-		return -1;
-	return check_modules((const void *)(data + sizeof *h), h->n_modules, why, cap);
+	if (len < sizeof *h) {
+		why_fmt(why, cap, "truncated: %zu bytes, shorter than a record header", len);
+		return RECORD_SHORT;
+	}
+	if (h->complete != 1) { /* the shim sets it last, after the stack */
+		why_fmt(why, cap, "incomplete: its writer did not finish");
+		return RECORD_SHORT;
+	}
+	int rc = check_sizes(h, len, why, cap);
+	if (rc == 0)
+		rc = check_identity(h, why, cap);
+	return rc ? rc : check_modules((const void *)(data + sizeof *h), h->n_modules, why, cap);
 }
 
 /* ---- offline unwinding ---- */
@@ -250,12 +261,13 @@ static void module_name(const struct crash_header *h, const struct crash_module 
 /* The module's file, if it is still the very build that crashed. */
 static int open_module_file(const struct crash_module *m)
 {
-	if (m->path[0] != '/' || m->build_id_len == 0)
+	struct stat st;
+	/* The path is untrusted: never open a device or a FIFO it names. */
+	if (m->path[0] != '/' || m->build_id_len == 0 || stat(m->path, &st) < 0 || !S_ISREG(st.st_mode))
 		return -1;
 	int fd = open(m->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
-	struct stat st;
 	Elf *elf = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
 	const void *id = NULL;
 	ssize_t n = elf ? dwelf_elf_gnu_build_id(elf, &id) : -1;
@@ -452,8 +464,9 @@ static int set_aside(const char *crash, const char *name, const char *why)
 			return fail(path, "%s; cannot delete it: %s", why, strerror(errno));
 		return fail(path, "%s; deleted, %s already holds %d records", why, bad, CRASH_MAX_RECORDS);
 	}
+	/* The shim reuses slot names (0.rec ...): later ones get a time suffix. */
 	for (int i = 0; i < 10; i++) {
-		snprintf(dest, sizeof dest, i ? "%s/%s.%d" : "%s/%s", bad, name, i);
+		snprintf(dest, sizeof dest, i ? "%s/%s.%lld-%d" : "%s/%s", bad, name, (long long)time(NULL), i);
 		if (move_no_replace(path, dest) == 0)
 			return fail(path, "%s; moved to %s", why, dest);
 		if (errno != EEXIST)
@@ -468,6 +481,16 @@ static int still_named(int fd, const char *path)
 {
 	struct stat a, b;
 	return fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* A short record this recent may still be being written (a writer that
+ * creates "*.rec" in place); after that, it never will be. */
+#define WRITE_GRACE_S 60
+static int written_recently(int fd)
+{
+	struct stat st;
+	time_t now = time(NULL);
+	return fstat(fd, &st) == 0 && st.st_mtime > now - WRITE_GRACE_S && st.st_mtime <= now + WRITE_GRACE_S;
 }
 
 static unsigned char *read_record(int fd, size_t *len, char *why, size_t cap)
@@ -537,8 +560,10 @@ static int ingest_file(const char *dir, const char *crash, const char *name)
 	}
 	size_t len;
 	unsigned char *data = read_record(fd, &len, why, sizeof why);
-	int status;
-	if (!data || crash_record_check(data, len, why, sizeof why) < 0)
+	int bad = data ? crash_record_check(data, len, why, sizeof why) : -1, status = 0;
+	if (bad == RECORD_SHORT && written_recently(fd))
+		status = 0; /* left for a later command */
+	else if (bad)
 		status = set_aside(crash, name, why);
 	else
 		status = ingest_checked(dir, path, data);

@@ -11,13 +11,15 @@
 
 #define INGEST_MAX_FRAMES 32
 
-/* Ingests every <dir>/crash/ *.rec. A garbage or truncated record is
+/* Ingests every complete record ("*.rec") in <dir>/crash. A garbage or truncated record is
  * reported ("telem: <file>: <what is wrong>") and moved to <dir>/crash/bad/.
  * Returns 0 when there was nothing to report, 1 otherwise. */
 int ingest_pending(const char *dir);
 
-/* Checks a whole record image strictly. Returns 0, or -1 with what is
- * wrong in why. */
+/* Checks a whole record image strictly. Returns 0; or RECORD_SHORT when
+ * it is only shorter than its header says (its writer may still be at
+ * work); or -1. why says what is wrong. */
+#define RECORD_SHORT (-2)
 int crash_record_check(const unsigned char *data, size_t len, char *why, size_t why_cap);
 
 /* The stack counter name of a checked record ("crash/crash\n<frame>..."),

@@ -331,9 +331,18 @@ static size_t name_frames(const struct unwind *u, Dwfl *dwfl, char *out)
 {
 	char buf[2 * CF_MAX_NAME + 2], frame[CF_MAX_NAME + 1], module[CRASH_PATH_MAX];
 	size_t len = (size_t)snprintf(buf, sizeof buf, "%s", u->h->kind == CRASH_ICE ? "crash/ice" : "crash/crash");
+	/* An exit-code record is taken inside our exit hook: its first frames
+	 * are telem's and libc's exit machinery, not the program's. */
+	int leading = u->h->kind == CRASH_ICE;
 	for (int i = 0; i < u->n && len <= CF_MAX_NAME; i++) {
 		const struct crash_module *m = module_at(u, u->pcs[i]);
 		size_t n = 2;
+		if (m && leading) {
+			module_name(u->h, m, module, sizeof module);
+			if (strcmp(module, "libtelem.so") == 0 || strncmp(module, "libc.so", 7) == 0)
+				continue;
+			leading = 0;
+		}
 		if (m) {
 			module_name(u->h, m, module, sizeof module);
 			n = frame_name(dwfl ? dwfl_addrmodule(dwfl, u->pcs[i]) : NULL, u->pcs[i], module, m->bias,

@@ -96,6 +96,11 @@ uint32_t counter_file_used(const struct counter_file *cf);
 
 void counter_file_close(struct counter_file *cf);
 
+/* Hands over fd (the shim's mode file) to be closed with the next opened
+ * file's descriptor, in one system call when they are adjacent. Any fd
+ * handed over before is closed now; -1 only closes that. */
+void counter_file_defer_close(int fd);
+
 /* Reading, for the tools and the tests: validates every offset. */
 struct cf_record_view {
 	const char *name;

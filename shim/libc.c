@@ -51,7 +51,7 @@ uint32_t libc_gnu_hash(const char *s)
 
 /* The standard DT_GNU_HASH walk; of several versions of one name, the one
  * not marked hidden is the default a new link would bind to. */
-static void *image_lookup(const struct image *im, const char *name, uint32_t hash)
+static void *image_lookup_n(const struct image *im, const char *name, size_t len, uint32_t hash)
 {
 	const uint32_t *h = im->gnu_hash;
 	uint32_t nbuckets = h[0], symoffset = h[1], bloom_size = h[2], shift = h[3];
@@ -70,11 +70,16 @@ static void *image_lookup(const struct image *im, const char *name, uint32_t has
 		uint32_t ch = chain[i - symoffset];
 		const ElfW(Sym) *sym = &im->symtab[i];
 		if ((ch | 1) == (hash | 1) && sym->st_shndx != SHN_UNDEF && sym->st_value &&
-		    (!im->versym || !(im->versym[i] & 0x8000)) && str_equal(im->strtab + sym->st_name, name))
+		    (!im->versym || !(im->versym[i] & 0x8000)) && bytes_equal(im->strtab + sym->st_name, name, len + 1))
 			return (void *)(im->base + sym->st_value);
 		if (ch & 1)
 			return 0;
 	}
+}
+
+static void *image_lookup(const struct image *im, const char *name, uint32_t hash)
+{
+	return image_lookup_n(im, name, bytes_len(name), hash);
 }
 
 void *libc_lookup(unsigned long base, const void *dynamic, const char *name)
@@ -152,7 +157,7 @@ void *libc_symbol(const char *name)
 
 const struct link_map *libc_loaded_objects(void) { return objects; }
 
-#define LOOKUP(field, name, hash) (*(void **)&api->field = image_lookup(&im, name, hash))
+#define LOOKUP(field, name, hash) (*(void **)&api->field = image_lookup_n(&im, name, sizeof name - 1, hash))
 
 int libc_resolve(struct libc_api *api, const unsigned long *auxv)
 {

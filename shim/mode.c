@@ -52,13 +52,17 @@ enum telem_mode mode_parse(const char *buf, size_t len, int64_t *asof)
 	return m == MODE_ON && *asof < 0 ? MODE_LOCAL : m;
 }
 
-enum telem_mode mode_read(const char *dir, int64_t *asof)
+enum telem_mode mode_read(const char *dir, int64_t *asof) { return mode_read_keep(dir, asof, 0); }
+
+enum telem_mode mode_read_keep(const char *dir, int64_t *asof, int *keep)
 {
 	char path[1100], buf[64];
 	struct text t = TEXT_INIT(path, sizeof path);
 	text_str(&t, dir);
 	text_str(&t, "/mode");
 	*asof = -1;
+	if (keep)
+		*keep = -1;
 	if (t.overflow)
 		return MODE_LOCAL;
 	/* O_NONBLOCK: a FIFO planted here must not hang the host. */
@@ -66,7 +70,10 @@ enum telem_mode mode_read(const char *dir, int64_t *asof)
 	if (fd < 0)
 		return MODE_LOCAL;
 	long n = sys_read(fd, buf, sizeof buf);
-	sys_close(fd);
+	if (keep)
+		*keep = fd;
+	else
+		sys_close(fd);
 	return n > 0 ? mode_parse(buf, (size_t)n, asof) : MODE_LOCAL;
 }
 

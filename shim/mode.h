@@ -20,6 +20,9 @@ enum telem_mode mode_parse(const char *buf, size_t len, int64_t *asof);
 
 /* Reads <dir>/mode. A missing or unreadable file is local. */
 enum telem_mode mode_read(const char *dir, int64_t *asof);
+/* The same, leaving the file open in *keep (-1 when none) for the caller to
+ * close later: the shim closes it with the counter file's, in one call. */
+enum telem_mode mode_read_keep(const char *dir, int64_t *asof, int *keep);
 
 /* TELEM_MODE's value: MODE_OFF for "off", MODE_LOCAL for "local", else -1 (ignored).
  * "on" is never accepted from the environment: uploading needs the user's choice. */

@@ -37,16 +37,17 @@ void *__dso_handle __attribute__((visibility("hidden"))) = &__dso_handle;
 
 void telem_count_name(const char *what, size_t what_len, const char *detail, uint64_t n)
 {
+	/* Built by hand: this runs seven times in every host process. */
 	char name[ID_PROGRAM_MAX + 2 * FLAG_NAME_MAX + 16];
-	struct text t = TEXT_INIT(name, sizeof name);
-	text_put(&t, telem.prefix, telem.prefix_len);
-	text_put(&t, what, what_len);
-	if (detail)
-		text_str(&t, detail);
-	if (!t.overflow)
-		counter_file_add(&telem.file, name, t.len, n);
+	size_t detail_len = detail ? bytes_len(detail) : 0;
+	size_t len = telem.prefix_len + what_len + detail_len;
+	if (len > sizeof name)
+		return;
+	bytes_copy(name, telem.prefix, telem.prefix_len);
+	bytes_copy(name + telem.prefix_len, what, what_len);
+	bytes_copy(name + telem.prefix_len + what_len, detail, detail_len);
+	counter_file_add(&telem.file, name, len, n);
 }
-
 
 void telem_debug(const char *what, const char *detail)
 {
@@ -162,13 +163,19 @@ static void start(int argc, char **argv, char **envp)
 		return;
 	}
 	int64_t asof;
-	telem.mode = env_mode == MODE_LOCAL ? MODE_LOCAL : mode_read(telem.dir, &asof);
-	if (telem.mode == MODE_OFF)
+	int mode_fd = -1;
+	telem.mode = env_mode == MODE_LOCAL ? MODE_LOCAL : mode_read_keep(telem.dir, &asof, &mode_fd);
+	if (telem.mode == MODE_OFF) {
+		sys_close_two(mode_fd, -1);
 		return;
+	}
+	counter_file_defer_close(mode_fd);
 	identity_read(&telem.id, telem.auxv, libc.gnu_get_libc_version());
 	libc.clock_gettime(CLOCK_MONOTONIC, &telem.started);
 	telem.today = week_day_of(now_seconds(e.now));
-	if (telem_open_today() < 0)
+	int opened = telem_open_today();
+	counter_file_defer_close(-1); /* closed already unless nothing was opened */
+	if (opened < 0)
 		return;
 	struct text p = TEXT_INIT(telem.prefix, sizeof telem.prefix);
 	text_str(&p, telem.id.program);

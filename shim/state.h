@@ -25,6 +25,7 @@ struct telem_state {
 	int debug;         /* TELEM_DEBUG=1: say why counting stopped, on stderr */
 	struct timespec started;
 	int64_t today;     /* days since the epoch, UTC */
+	char today_str[11]; /* the same as YYYY-MM-DD */
 	const unsigned long *auxv;
 	char **envp;       /* as the host started (for the upload trigger) */
 };

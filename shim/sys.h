@@ -99,6 +99,19 @@ static inline long sys_getrandom(void *buf, size_t n, unsigned flags)
 }
 static inline int sys_getpid(void) { return (int)sys_call0(SYS_getpid); }
 
+/* Closes a and b (either may be -1); adjacent descriptors, the common case,
+ * in one close_range call instead of two closes. */
+static inline void sys_close_two(int a, int b)
+{
+	if (a >= 0 && b >= 0 && (a == b + 1 || b == a + 1) &&
+	    sys_call3(SYS_close_range, a < b ? a : b, a < b ? b : a, 0) == 0)
+		return;
+	if (a >= 0)
+		sys_close(a);
+	if (b >= 0)
+		sys_close(b);
+}
+
 /* mmap returns a pointer or -errno cast to a pointer. */
 static inline int sys_mmap_failed(void *p) { return (unsigned long)p > -4096UL; }
 

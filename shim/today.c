@@ -46,11 +46,8 @@ static int header_is_ours(const struct counter_file *cf)
 	const char *meta = (const char *)cf->map + 32;
 	size_t room = cf->hdr_len - 32, pos = 0;
 	char date[11] = {0};
-	if (!TAKE("TimeBegin: ") || room < pos + 30)
-		return 0;
-	bytes_copy(date, meta + pos, 10);
-	pos += 10;
-	if (week_parse_date(date) != telem.today || !TAKE("T00:00:00Z\nTimeEnd: ") || room < pos + 10)
+	if (!TAKE("TimeBegin: ") || !take(meta, room, &pos, telem.today_str, 10) ||
+	    !TAKE("T00:00:00Z\nTimeEnd: ") || room < pos + 10)
 		return 0;
 	bytes_copy(date, meta + pos, 10);
 	pos += 10;
@@ -112,8 +109,10 @@ int telem_open_today(void)
 	char path[CF_PATH_MAX];
 	struct text t = TEXT_INIT(path, sizeof path);
 	struct file_identity f = file_id();
+	struct text d = TEXT_INIT(telem.today_str, sizeof telem.today_str);
+	week_put_date(&d, telem.today);
 	path_of(&t, "/local/");
-	week_file_name(&t, &f, telem.today);
+	week_file_name_on(&t, &f, telem.today_str);
 	if (t.overflow)
 		return -1;
 	int rc = adopt_existing(path);

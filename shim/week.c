@@ -152,6 +152,14 @@ int week_weekends(const char *localdir)
 
 void week_file_name(struct text *t, const struct file_identity *id, int64_t begin)
 {
+	char date[11];
+	struct text d = TEXT_INIT(date, sizeof date);
+	week_put_date(&d, begin);
+	week_file_name_on(t, id, date);
+}
+
+void week_file_name_on(struct text *t, const struct file_identity *id, const char *date)
+{
 	text_str(t, id->program);
 	text_put(t, "@", 1);
 	text_str(t, id->version);
@@ -162,7 +170,7 @@ void week_file_name(struct text *t, const struct file_identity *id, int64_t begi
 	text_put(t, "-", 1);
 	text_str(t, id->goarch);
 	text_put(t, "-", 1);
-	week_put_date(t, begin);
+	text_put(t, date, 10);
 	text_lit(t, ".v1.count");
 }
 

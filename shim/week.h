@@ -35,6 +35,8 @@ struct file_identity {
 
 /* "<prog>@<version>-<runtime>-<os>-<arch>-<YYYY-MM-DD>.v1.count" */
 void week_file_name(struct text *t, const struct file_identity *id, int64_t begin);
+/* The same, with begin already formatted as "YYYY-MM-DD". */
+void week_file_name_on(struct text *t, const struct file_identity *id, const char *date);
 /* Go's meta: TimeBegin, TimeEnd, Program, Version, GoVersion, GOOS, GOARCH. */
 void week_meta(struct text *t, const struct file_identity *id, int64_t begin, int64_t end);
 /* The part of the meta after TimeEnd's line: Program ... GOARCH and the blank line. */

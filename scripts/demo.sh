@@ -30,8 +30,14 @@ make -C "$root" -s
 if [ "$keep" = 0 ]; then
 	TELEM_DIR=$(mktemp -d "${TMPDIR:-/tmp}/telem-demo.XXXXXX")
 	export TELEM_DIR
-	trap 'rm -rf "$TELEM_DIR"' EXIT
 fi
+# Leave the work tree as it was: the sample's build products go, and so does
+# the temporary telem directory.
+cleanup() {
+	make -C "$root/sample" -s clean
+	[ "$keep" = 1 ] || rm -rf "$TELEM_DIR"
+}
+trap cleanup EXIT
 echo "telem directory: ${TELEM_DIR:-default, see 'telem env'}"
 
 step "building sample/ under LD_PRELOAD=$shim (SAMPLE_CRASH=1: gen will crash once)"
@@ -44,23 +50,37 @@ step "summary"
 "$telem" dump --json | python3 -c '
 import json, sys
 
-progs = {}
+progs, stacks = {}, []
 for f in json.load(sys.stdin):
     for name, n in f["counters"].items():
+        if name.startswith("crash/"):
+            # A stack counter: its name is "crash/<kind>\n<frame>\n<frame>...".
+            kind, *frames = name.split("\n")
+            stacks.append((n, f["meta"].get("Program", "?"), kind, frames))
+            continue
         prog, _, counter = name.partition("/")
-        p = progs.setdefault(prog, {"runs": 0, "exits": {}})
+        p = progs.setdefault(prog, {"runs": 0, "exits": {}, "signals": {}})
         if counter == "invocations":
             p["runs"] += n
-        elif counter.startswith("exit:"):
-            p["exits"][counter[5:]] = p["exits"].get(counter[5:], 0) + n
+        for prefix, key in (("exit:", "exits"), ("signal:", "signals")):
+            if counter.startswith(prefix):
+                label = counter[len(prefix):]
+                p[key][label] = p[key].get(label, 0) + n
 
-print("%-12s %5s  %-16s %s" % ("program", "runs", "exit codes", "no exit counted"))
+def spell(d):
+    return " ".join("%s:%d" % kv for kv in sorted(d.items())) or "-"
+
+print("%-10s %5s  %-10s %-12s %s" % ("program", "runs", "exits", "signals", "no exit counted"))
 for prog in sorted(progs):
     p = progs[prog]
-    exits = sum(p["exits"].values())
-    codes = " ".join("%s:%d" % kv for kv in sorted(p["exits"].items())) or "-"
-    print("%-12s %5d  %-16s %d" % (prog, p["runs"], codes, p["runs"] - exits))
+    silent = p["runs"] - sum(p["exits"].values()) - sum(p["signals"].values())
+    print("%-10s %5d  %-10s %-12s %d" % (prog, p["runs"], spell(p["exits"]), spell(p["signals"]), silent))
 print()
-print("\"no exit counted\": the process replaced itself with exec (a shell")
-print("running its last command) or was killed by a signal, as gen was.")
+print("\"no exit counted\": the process replaced itself with exec (as a shell")
+print("may for its last command) or was killed by a signal no one can catch.")
+for n, prog, kind, frames in stacks:
+    print()
+    print("%d x %s in %s, top frames:" % (n, kind, prog))
+    for frame in frames[:4]:
+        print("    " + frame)
 '

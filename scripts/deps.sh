@@ -10,6 +10,7 @@ packages=(
   libcmocka-dev
   strace valgrind hyperfine bear gdb python3 make
   util-linux procps
+  chromium
 )
 
 missing=()

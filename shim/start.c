@@ -272,14 +272,26 @@ EXPORT int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(v
 	return libc.libc_start_main(entry, argc, argv, init, fini, rtld_fini, stack_end);
 }
 
-EXPORT void _exit(int status)
+/* A vfork child shares our memory, runs no atfork handler and often ends
+ * in _exit: it is told apart by glibc's thread descriptor still holding the
+ * parent's thread id (vfork does not update it; fork does). The field's
+ * offset is what glibc publishes for libthread_db. Only on this rare path. */
+static int in_vfork_child(void)
 {
-	record_exit(status, 0);
+	const uint32_t *field = libc_symbol("_thread_db_pthread_tid"); /* {bits, count, offset} */
+	void *(*self)(void) = (void *(*)(void))libc_symbol("pthread_self");
+	if (!field || !self || field[0] != 32)
+		return 0;
+	int recorded = *(const int *)((const char *)self() + field[2]);
+	return recorded != (int)sys_call0(SYS_gettid);
+}
+
+static _Noreturn void exit_now(int status)
+{
+	if (telem.active && !telem.forked_child && !telem.exit_recorded && !in_vfork_child())
+		record_exit(status, 0);
 	exit_group(status);
 }
 
-EXPORT void _Exit(int status)
-{
-	record_exit(status, 0);
-	exit_group(status);
-}
+EXPORT void _exit(int status) { exit_now(status); }
+EXPORT void _Exit(int status) { exit_now(status); }

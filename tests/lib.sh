@@ -27,6 +27,10 @@ _tap_n=0
 _tap_failed=0
 _tap_planned=
 _tap_tmp=$(mktemp -d "${TMPDIR:-/tmp}/telem-test.XXXXXX")
+# A run that forgets TELEM_DIR falls back to $HOME/.config/telem: keep that
+# inside the test's own directory, never the developer's.
+export HOME=$_tap_tmp/home
+mkdir -p "$HOME"
 # Mount points, newest last; a file, since mounts are made in subshells too.
 _tap_mounts=$_tap_tmp/mounts
 : >"$_tap_mounts"
@@ -41,6 +45,10 @@ _tap_cleanup() {
 	rm -rf "$_tap_tmp"
 }
 trap _tap_cleanup EXIT
+# Killed by a timeout (run.sh's, or prove's user): still unmount and clean.
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP
 
 plan() {
 	_tap_planned=$1
@@ -125,6 +133,12 @@ need_built() {
 			exit 0
 		fi
 	done
+}
+
+# file_sums DIR: checksums of the regular counter files in DIR (a FIFO
+# there must not block the test itself).
+file_sums() {
+	(cd "$1" 2>/dev/null && find . -maxdepth 1 -type f -name '*.v1.count' -exec sha256sum {} + | sort)
 }
 
 dump_json() {
@@ -235,7 +249,8 @@ EOF
 # OUTDIR/stderr and OUTDIR/status, and OUTDIR/out.o if CMD made ./out.o.
 # Only CMD is preloaded (not timeout, not the shell that starts it), and only
 # when HOST_SHIM is set. Also read: HOST_TELEM_DIR (unset = no TELEM_DIR),
-# HOST_UMASK, HOST_CLOSE_FDS=1 (start CMD with fds 0, 1, 2 closed), HOST_ENV
+# HOST_UMASK, HOST_CLOSE_FDS=1 (start CMD with fds 0, 1, 2 closed), HOST_TIMEOUT
+# (seconds, default 60; status 124 when it expires), HOST_ENV
 # (extra VAR=VALUE words).
 host_run() {
 	local out=$1 rc=0
@@ -246,7 +261,7 @@ host_run() {
 		[ -z "${HOST_TELEM_DIR+set}" ] || export TELEM_DIR=$HOST_TELEM_DIR
 		[ -z "${HOST_ENV:-}" ] || export ${HOST_ENV?}
 		export H_PRELOAD="${HOST_SHIM:-}" H_UMASK="${HOST_UMASK:-022}" H_CLOSE="${HOST_CLOSE_FDS:-0}"
-		exec timeout 60 bash -c '
+		exec timeout "${HOST_TIMEOUT:-60}" bash -c '
 				umask "$H_UMASK"
 				[ -z "$H_PRELOAD" ] || export LD_PRELOAD=$H_PRELOAD
 				unset H_PRELOAD H_UMASK

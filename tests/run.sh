@@ -10,13 +10,29 @@
 set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-timeout_s=${TEST_TIMEOUT:-900}
+timeout_s=${TEST_TIMEOUT:-300}
 passed=0
 failed=0
 skipped=0
 failures=()
 logs=$(mktemp -d "${TMPDIR:-/tmp}/telem-run.XXXXXX")
-trap 'rm -rf "$logs"' EXIT
+# Scripts make their temporary directories (and root-only tmpfs mounts) in
+# here, so whatever a killed script leaves behind is found and removed.
+mkdir "$logs/tmp"
+export TMPDIR=$logs/tmp
+
+unmount_leftovers() {
+	awk -v p="$logs/" 'index($2, p) == 1 {print $2}' /proc/mounts 2>/dev/null | sort -r |
+		while IFS= read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
+}
+cleanup() {
+	unmount_leftovers
+	chmod -R u+rwx "$logs" 2>/dev/null
+	rm -rf "$logs"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 # One cmocka binary: sums its "[  PASSED  ] N test(s)." and
 # "[  FAILED  ] N test(s)" lines; a crash loses the binary's remaining tests.
@@ -67,6 +83,7 @@ run_tap() {
 		echo "not ok - $name: exited with status $rc" >>"$logs/tap/$name"
 	fi
 	[ "$rc" -ne 124 ] || echo "run.sh: $t timed out after ${timeout_s}s"
+	unmount_leftovers
 	echo "=== $t: $((ok - skip)) passed, $((nok + lost)) failed, $skip skipped ($(($(date +%s) - start))s)"
 	passed=$((passed + ok - skip))
 	skipped=$((skipped + skip))

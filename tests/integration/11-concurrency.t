@@ -42,7 +42,7 @@ if len(d) != names or bad:
     sys.exit(1)
 ' "$dump" "$names" "$want"
 
-	local human lines
+	local human
 	human=$("$TELEM" dump "$file" 2>/dev/null | grep -c ' hammer/')
 	is "$human" "$names" "$tag: telem dump lists each name once"
 

@@ -15,17 +15,22 @@ SHIM_SHARED = shim/counterfile.c shim/counterparse.c shim/week.c shim/mode.c \
 SHIM_SRC = $(filter-out shim/counterparse.c,$(SHIM_SHARED)) shim/libc.c shim/today.c shim/signals.c shim/deliver.c shim/crashcapture.c shim/threads.c shim/trigger.c shim/start.c
 SHIM_HDR = $(wildcard shim/*.h)
 
-TOOLS_LIBS = -ljansson -ldw -lelf
+TOOLS_LIBS = -ljansson -ldw -lelf -lcurl
 TOOLS_CFLAGS = $(STD) $(WARN) $(CFLAGS) -Ishim
 TOOLS_SRC = $(wildcard tools/*.c)
 TOOLS_HDR = $(wildcard tools/*.h)
+
+# The collector: a server of its own (libmicrohttpd, SQLite), not linked into telem.
+COLLECTOR_SRC = $(wildcard tools/collector/*.c)
+COLLECTOR_HDR = $(wildcard tools/collector/*.h)
+COLLECTOR_LIBS = -lmicrohttpd -lsqlite3 -ljansson -lpthread -lm
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/unit/%)
 PROG_SRC = $(wildcard tests/programs/*.c)
 PROG_BIN = $(PROG_SRC:tests/programs/%.c=build/programs/%)
 
-all: shim/libtelem.so tools/telem $(PROG_BIN)
+all: shim/libtelem.so tools/telem tools/telem-collector $(PROG_BIN)
 
 shim/libtelem.so: $(SHIM_SRC) $(SHIM_HDR) shim/libtelem.map
 	$(CC) $(SHIM_CFLAGS) -shared -Wl,--version-script=shim/libtelem.map \
@@ -33,6 +38,9 @@ shim/libtelem.so: $(SHIM_SRC) $(SHIM_HDR) shim/libtelem.map
 
 tools/telem: $(TOOLS_SRC) $(TOOLS_HDR) $(SHIM_SHARED) $(SHIM_HDR)
 	$(CC) $(TOOLS_CFLAGS) -o $@ $(TOOLS_SRC) $(SHIM_SHARED) $(TOOLS_LIBS)
+
+tools/telem-collector: $(COLLECTOR_SRC) $(COLLECTOR_HDR)
+	$(CC) $(TOOLS_CFLAGS) -o $@ $(COLLECTOR_SRC) $(COLLECTOR_LIBS)
 
 build/programs/%: tests/programs/%.c
 	@mkdir -p $(@D)
@@ -51,9 +59,13 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/telem
 	install -m 755 tools/telem $(DESTDIR)$(PREFIX)/bin/telem
+	install -m 755 tools/telem-collector $(DESTDIR)$(PREFIX)/bin/telem-collector
 	install -m 644 shim/libtelem.so $(DESTDIR)$(PREFIX)/lib/telem/libtelem.so
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 644 man/telem.1 $(DESTDIR)$(PREFIX)/share/man/man1/telem.1
+	install -m 644 man/libtelem.7 $(DESTDIR)$(PREFIX)/share/man/man7/libtelem.7
 
 clean:
-	rm -rf build shim/libtelem.so tools/telem
+	rm -rf build shim/libtelem.so tools/telem tools/telem-collector
 
 .PHONY: all test bench install clean

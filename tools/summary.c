@@ -175,8 +175,12 @@ static void print_flags(FILE *out, const struct program_summary *p)
 void summary_print(FILE *out, const struct summary *s, const char *command, double seconds)
 {
 	char a[32], b[32], c[32];
-	fprintf(out, "telem: %s: %llu instrumented process%s in %.1f s\n", command,
-		(unsigned long long)s->processes, s->processes == 1 ? "" : "es", seconds);
+	if (seconds >= 0)
+		fprintf(out, "telem: %s: %llu instrumented process%s in %.1f s\n", command,
+			(unsigned long long)s->processes, s->processes == 1 ? "" : "es", seconds);
+	else
+		fprintf(out, "telem: %s: %llu instrumented process%s\n", command,
+			(unsigned long long)s->processes, s->processes == 1 ? "" : "es");
 	fprintf(out, "%-14s %6s %6s %7s %11s %9s %11s %8s  %s\n", "program", "runs", "failed", "crashed",
 		"wall total", "wall mean", "cpu total", "peak rss", "top flags");
 	for (size_t i = 0; i < s->n_programs; i++) {

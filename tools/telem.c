@@ -8,12 +8,19 @@
 
 const struct command telem_commands[] = {
 	{"run", cmd_run, "run a build under the shim and summarize it", USAGE_RUN},
+	{"summary", cmd_summary, "the per-program table for collected counters", USAGE_SUMMARY},
 	{"on", cmd_on, "allow weekly uploads of the approved counters", USAGE_ON},
 	{"off", cmd_off, "stop collecting; the shim opens nothing", USAGE_OFF},
 	{"local", cmd_local, "collect locally, never upload (the default)", USAGE_LOCAL},
 	{"env", cmd_env, "show mode, directories and the LD_PRELOAD line", USAGE_ENV},
 	{"dump", cmd_dump, "show counter files (meta and counters)", USAGE_DUMP},
 	{"crashes", cmd_crashes, "crash stacks with counts, program, first and last seen", USAGE_CRASHES},
+	{"view", cmd_view, "the counters as one HTML page with weekly charts", USAGE_VIEW},
+	{"csv", cmd_csv, "every counter as CSV, one line per counter and week", USAGE_CSV},
+	{"report", cmd_report, "turn finished weeks into reports (Go's format)", USAGE_REPORT},
+	{"upload", cmd_upload, "send reports to the collector (mode on only)", USAGE_UPLOAD},
+	{"export", cmd_export, "the counters in Prometheus' text format", USAGE_EXPORT},
+	{"push", cmd_push, "push the counters to a Prometheus Pushgateway", USAGE_PUSH},
 	{"clean", cmd_clean, "delete collected data, keep mode and weekends", USAGE_CLEAN},
 	{NULL, NULL, NULL, NULL},
 };

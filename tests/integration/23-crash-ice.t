@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# A real GCC internal compiler error: Debian's cc1 (no frame pointers, its
+# own crash_signal handler installed with signal()) gets SIGSEGV in the
+# middle of a long compile. GCC prints its ICE report and gcc exits with the
+# status it has without telem in the same experiment; a record is left, and
+# `telem crashes` shows a crash/crash stack of cc1's own frames down to main.
+# Then the exit-code rule: a program named cc1 exiting 4 is an internal
+# compiler error (a crash/ice stack at its exit call), no other exit or
+# program is; and TELEM_CRASH=off records nothing.
+. "$(dirname "$0")/../lib.sh"
+RUN=$PROG/crash_run
+need_built "$RUN" "$PROG/crash_ice" "$PROG/crash_null" "$PROG/exit7"
+
+records() { find "$1/crash" -maxdepth 1 -name '*.rec' 2>/dev/null | wc -l; }
+
+# counter_total DIR NAME: NAME's count over DIR's counter files (lib.sh's
+# independent reader: telem would ingest the records first).
+counter_total() {
+	local files=("$1"/local/*.v1.count)
+	[ -e "${files[0]}" ] || { echo 0; return; }
+	cf_oracle "${files[@]}" | python3 -c '
+import json, sys
+print(sum(json.loads(l)["counters"].get(sys.argv[1], 0) for l in sys.stdin))' "$2"
+}
+
+# record_fields FILE: "program=P kind=K signo=S exit=E complete=C", header
+# as in shim/crashrecord.h.
+record_fields() {
+	python3 - "$1" <<'EOF'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+head = struct.Struct("<8sIIIIiiiIQqq68s16s32s8s8s160s4x34QIIIIQQ")
+if len(d) < head.size:
+    sys.exit("record shorter than its header")
+f = head.unpack_from(d)
+if f[0] != b"TELEMCR1" or f[2] != head.size:
+    sys.exit("not a version-1 record of %d header bytes" % head.size)
+print("program=%s kind=%d signo=%d exit=%d complete=%d" %
+      (f[12].split(b"\0")[0].decode(), f[4], f[5], f[7], f[18 + 34 + 3]))
+EOF
+}
+
+HAVE_CRASHES=0
+"$TELEM" crashes --help >/dev/null 2>&1 && HAVE_CRASHES=1
+
+# stacks DIR PROG KIND: the frames of each PROG crash/KIND stack, one stack
+# a line, frames separated by spaces.
+stacks() {
+	"$TELEM" --dir "$1" crashes --json | python3 -c '
+import json, sys
+for s in json.load(sys.stdin):
+    if s["program"] == sys.argv[1] and s["kind"] == sys.argv[2]:
+        print(" ".join(s["frames"]))' "$2" "$3"
+}
+
+# --- a real ICE ---
+W=$(new_dir)
+python3 - "$W/big.c" <<'EOF'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(30000):
+        f.write("int f%d(int a, int b) { int c = a * %d + b; if (c > %d) c -= b; return c ^ %d; }\n"
+                % (i, i, i, i))
+EOF
+
+# ice_run OUT [VAR=VALUE...]: compiles big.c (the environment given applies
+# to gcc and so to cc1), sends SIGSEGV to its cc1 a second into the compile;
+# OUT/status is gcc's exit status (as a shell sees it), OUT/stderr its output.
+ice_run() {
+	local out=$1 gcc_pid cc1_pid i
+	shift
+	mkdir -p "$out"
+	(cd "$W" && exec env "$@" gcc -c big.c -o big.o) </dev/null >"$out/stdout" 2>"$out/stderr" &
+	gcc_pid=$!
+	for ((i = 0; i < 200; i++)); do
+		cc1_pid=$(pgrep -x cc1 -P "$gcc_pid") && break
+		sleep 0.05
+	done
+	if [ -n "$cc1_pid" ]; then
+		sleep 1 # past start-up: GCC's handlers are in, cc1 is compiling
+		kill -SEGV "$cc1_pid"
+	else
+		echo "no cc1 found under gcc ($gcc_pid)" >"$out/error"
+	fi
+	wait "$gcc_pid"
+	echo $? >"$out/status"
+}
+
+B=$(new_dir) S=$(new_dir) T=$(new_dir)
+ice_run "$B"
+ice_run "$S" LD_PRELOAD="$SHIM" TELEM_DIR="$T"
+ICE="internal compiler error: Segmentation fault"
+ok "ICE: without telem, cc1 reports '$ICE'" grep -q "$ICE" "$B/stderr"
+ok "ICE: with the shim, cc1 reports '$ICE'" grep -q "$ICE" "$S/stderr"
+is "$(cat "$S/status")" "$(cat "$B/status")" "ICE: gcc exits as without telem ($(cat "$B/status"))"
+[ ! -e "$S/error" ] || diag "$(cat "$S/error")"
+is "$(records "$T")" 1 "ICE: one crash record"
+REC=$(find "$T/crash" -name '*.rec' 2>/dev/null | head -n1)
+is "$( [ -n "$REC" ] && record_fields "$REC" 2>&1)" "program=cc1 kind=1 signo=11 exit=4 complete=1" \
+	"ICE: a complete record of cc1's SIGSEGV, ended by GCC's exit 4"
+is "$(counter_total "$T" cc1/signal:SIGSEGV)" 1 "ICE: cc1/signal:SIGSEGV counted once"
+if [ "$HAVE_CRASHES" = 1 ]; then
+	stacks "$T" cc1 crash >"$S/stacks"
+	ok "ICE: one crash/crash stack for cc1, at least 4 frames in cc1, unwound to cc1!main" python3 -c '
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+stacks = [l.split() for l in lines if l]
+if len(stacks) != 1:
+    sys.exit("%d stacks" % len(stacks))
+cc1 = [f for f in stacks[0] if f.startswith(("cc1!", "cc1+"))]
+sys.exit(0 if len(cc1) >= 4 and any(f.startswith("cc1!main+") for f in cc1) else 1)
+' "$S/stacks"
+	diag "cc1's stack: $(cat "$S/stacks")"
+else
+	skip 1 "telem crashes does not exist yet"
+fi
+
+# --- the exit-code rule ---
+D=$(new_dir)
+cp "$PROG/crash_ice" "$D/cc1"
+mkdir "$D/bin7" && cp "$PROG/exit7" "$D/bin7/cc1"
+
+T=$(new_dir) O=$(new_dir)
+"$RUN" "$O" "$D" 0 LD_PRELOAD="$SHIM" TELEM_DIR="$T" -- ./cc1
+is "$(cat "$O/status")" "exit 4" "cc1 stand-in: exits 4"
+REC=$(find "$T/crash" -name '*.rec' 2>/dev/null | head -n1)
+is "$(records "$T")" 1 "cc1 stand-in exiting 4: one record"
+is "$( [ -n "$REC" ] && record_fields "$REC" 2>&1)" "program=cc1 kind=2 signo=0 exit=4 complete=1" \
+	"cc1 stand-in exiting 4: a CRASH_ICE record"
+is "$(counter_total "$T" cc1/signal:SIGSEGV)" 0 "cc1 stand-in exiting 4: no signal counted"
+if [ "$HAVE_CRASHES" = 1 ]; then
+	stacks "$T" cc1 ice >"$O/stacks"
+	ok "cc1 stand-in: a crash/ice stack starting at the exit call: internal_error, expand_expr" python3 -c '
+import re, sys
+lines = [l.split() for l in open(sys.argv[1]).read().split("\n") if l]
+def fn(f):
+    f = f.split("!", 1)[1].rsplit("+0x", 1)[0] if "!" in f else f
+    return re.sub(r"(\.(constprop|isra|part|cold)(\.[0-9]+)?)+$", "", f)
+sys.exit(0 if len(lines) == 1 and [fn(f) for f in lines[0][:2]] == ["internal_error", "expand_expr"] else 1)
+' "$O/stacks"
+	diag "cc1 stand-in's stack: $(cat "$O/stacks")"
+else
+	skip 1 "telem crashes does not exist yet"
+fi
+
+T=$(new_dir) O=$(new_dir)
+"$RUN" "$O" "$D/bin7" 0 LD_PRELOAD="$SHIM" TELEM_DIR="$T" -- ./cc1
+is "$(cat "$O/status") $(records "$T")" "exit 7 0" "cc1 exiting 7: not an ICE, no record"
+T=$(new_dir) O=$(new_dir)
+cp "$PROG/crash_ice" "$D/not-a-compiler"
+"$RUN" "$O" "$D" 0 LD_PRELOAD="$SHIM" TELEM_DIR="$T" -- ./not-a-compiler
+is "$(cat "$O/status") $(records "$T")" "exit 4 0" "another program exiting 4: no record"
+
+# --- TELEM_CRASH=off: counting goes on, crash handling is off ---
+T=$(new_dir) O=$(new_dir) B=$(new_dir)
+"$RUN" "$B" "$(new_dir)" 0 -- "$PROG/crash_null"
+"$RUN" "$O" "$(new_dir)" 0 LD_PRELOAD="$SHIM" TELEM_DIR="$T" TELEM_CRASH=off -- "$PROG/crash_null"
+ok "TELEM_CRASH=off: crash_null dies as without the shim" same_run "$B" "$O"
+is "$(records "$T")" 0 "TELEM_CRASH=off: crash_null leaves no record"
+is "$(counter_total "$T" crash_null/invocations) $(counter_total "$T" crash_null/signal:SIGSEGV)" "1 0" \
+	"TELEM_CRASH=off: crash_null counted, its signal not"
+T=$(new_dir) O=$(new_dir)
+"$RUN" "$O" "$D" 0 LD_PRELOAD="$SHIM" TELEM_DIR="$T" TELEM_CRASH=off -- ./cc1
+is "$(cat "$O/status") $(records "$T") $(counter_total "$T" cc1/invocations)" "exit 4 0 1" \
+	"TELEM_CRASH=off: cc1 exiting 4 counted, no record"
+done_testing

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# make install DESTDIR=...: the installed telem finds its installed shim,
+# runs a build with it, and `telem env` prints the line for a CI image.
+. "$(dirname "$0")/../lib.sh"
+
+dest=$(new_dir)
+make -s -C "$ROOT" install DESTDIR="$dest" PREFIX=/usr/local >/dev/null 2>&1
+ok "make install succeeds" test -x "$dest/usr/local/bin/telem"
+ok "the shim is installed" test -f "$dest/usr/local/lib/telem/libtelem.so"
+ok "the man pages are installed" test -f "$dest/usr/local/share/man/man1/telem.1" -o -f "$dest/usr/local/share/man/man1/telem.1.gz"
+
+export TELEM_DIR=$(new_dir)
+env_out=$("$dest/usr/local/bin/telem" env)
+ok "telem env names the installed shim" grep -q "shim:     $dest/usr/local/lib/telem/libtelem.so" <<<"$env_out"
+ok "telem env prints the LD_PRELOAD line" grep -q "export LD_PRELOAD=\"$dest/usr/local/lib/telem/libtelem.so" <<<"$env_out"
+
+"$dest/usr/local/bin/telem" run --json -- sh -c 'true' >"$TELEM_DIR/run.json" 2>/dev/null
+ok "the installed telem run counts through the installed shim" python3 -c "
+import json,sys; s=json.load(open('$TELEM_DIR/run.json')); sys.exit(0 if s['processes']>=1 else 1)"
+
+done_testing

@@ -1,0 +1,149 @@
+/* telem upload [--now] [--background] [--server URL] [--cafile FILE]
+ * [--timeout SECONDS]: in mode on only, the report step, then every report
+ * waiting in DIR/local is sent. In mode local or off nothing is sent and no
+ * socket is opened: the mode is checked before anything else. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "config.h"
+#include "ingest.h"
+#include "report.h"
+#include "upload.h"
+
+#define DEFAULT_TIMEOUT_MS 30000L
+
+struct upload_args {
+	int now, background;
+	const char *server, *cafile, *timeout;
+};
+
+static int option_value(int argc, char **argv, int *i, const char *name, const char **value)
+{
+	size_t n = strlen(name);
+	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=') {
+		*value = argv[*i] + n + 1;
+		return 1;
+	}
+	if (strcmp(argv[*i], name) != 0)
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*value = argv[++*i];
+	return 1;
+}
+
+/* Returns -1 to go on, else the exit status. */
+static int parse(int argc, char **argv, struct upload_args *a)
+{
+	static const char *const names[] = {"--server", "--cafile", "--timeout"};
+	memset(a, 0, sizeof *a);
+	for (int i = 1; i < argc; i++) {
+		const char **slots[] = {&a->server, &a->cafile, &a->timeout};
+		int took = 0;
+		for (int k = 0; k < 3 && !took; k++)
+			if ((took = option_value(argc, argv, &i, names[k], slots[k])) < 0)
+				return usage_error("upload", "%s needs a value", names[k]);
+		if (took)
+			continue;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(USAGE_UPLOAD, stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--now") == 0) {
+			a->now = 1;
+		} else if (strcmp(argv[i], "--background") == 0) {
+			a->background = 1;
+		} else {
+			return usage_error("upload", "unexpected argument '%s'", argv[i]);
+		}
+	}
+	return -1;
+}
+
+/* --timeout, else $TELEM_UPLOAD_TIMEOUT (seconds, decimals allowed). */
+static long timeout_ms(const char *option)
+{
+	const char *s = option ? option : getenv("TELEM_UPLOAD_TIMEOUT");
+	if (!s || !*s)
+		return DEFAULT_TIMEOUT_MS;
+	char *end;
+	double v = strtod(s, &end);
+	if (*end || !(v > 0) || v > 3600)
+		return -1;
+	long ms = (long)(v * 1000 + 0.5);
+	return ms < 1 ? 1 : ms;
+}
+
+static int setup(struct cli *cli, const struct upload_args *a, struct upload_options *o)
+{
+	o->quiet = a->background;
+	o->cafile = a->cafile;
+	o->timeout_ms = timeout_ms(a->timeout);
+	if (o->timeout_ms < 0)
+		return usage_error("upload", "the timeout must be a number of seconds (at most 3600)");
+	if (upload_server(cli->dir, a->server, o->server, sizeof o->server) < 0)
+		return o->quiet ? 1 : fail(o->server, "not an http:// or https:// URL");
+	if (a->cafile && access(a->cafile, R_OK) < 0)
+		return o->quiet ? 1 : fail(a->cafile, "cannot read: %s", strerror(errno));
+	if (make_dirs(cli->local) < 0)
+		return o->quiet ? 1 : fail(cli->local, "cannot create directory: %s", strerror(errno));
+	return -1;
+}
+
+/* The config in force: the collector's, fetched now unless overridden. */
+static int load_config(struct cli *cli, const struct upload_options *o, struct upload_config *cfg)
+{
+	char override[1200];
+	snprintf(override, sizeof override, "%s/upload.config.json", cli->dir);
+	int status = 0;
+	if (access(override, F_OK) < 0)
+		status |= upload_fetch_config(cli->dir, o);
+	int have = config_load(cli->dir, o->quiet, cfg);
+	return have < 0 ? -1 : have == 0 ? status : 2;
+}
+
+static int upload_locked(struct cli *cli, const struct upload_args *a, const struct upload_options *o)
+{
+	int status = ingest_pending(cli->dir);
+	struct upload_config cfg;
+	int have = load_config(cli, o, &cfg);
+	status |= have != 0;
+	struct report_options ro = {.now = a->now, .quiet = o->quiet};
+	status |= report_run(cli->dir, have == 0 || have == 1 ? &cfg : NULL, &ro);
+	if (have == 0 || have == 1)
+		config_free(&cfg);
+	return status | upload_pending(cli->dir, o);
+}
+
+int cmd_upload(struct cli *cli, int argc, char **argv)
+{
+	struct upload_args a;
+	struct upload_options o = {.quiet = 0};
+	int rc = parse(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	int64_t asof;
+	int env = mode_from_env(getenv("TELEM_MODE"));
+	enum telem_mode mode = env >= 0 ? (enum telem_mode)env : mode_read(cli->dir, &asof);
+	if (mode != MODE_ON) {
+		if (!a.background)
+			fprintf(stderr, "telem: mode is %s: nothing is uploaded (see 'telem on --help')\n",
+				mode_name(mode));
+		return 0;
+	}
+	if ((rc = setup(cli, &a, &o)) >= 0)
+		return rc;
+	int lock = upload_lock(cli->dir, !a.background);
+	if (lock < 0) {
+		if (errno == EWOULDBLOCK)
+			return 0; /* another uploader is at work: it sends what there is */
+		return o.quiet ? 1 : fail(cli->local, "cannot lock upload.lock: %s", strerror(errno));
+	}
+	rc = upload_locked(cli, &a, &o);
+	close(lock);
+	return rc;
+}

@@ -1,0 +1,18 @@
+/* GET /: one self-contained page (inline CSS and SVG, no script, nothing
+ * fetched) in the manner of telemetry.go.dev: programs with their reports
+ * per week, the selected program's charts, and the crash stacks. */
+#ifndef COLLECTOR_DASHBOARD_H
+#define COLLECTOR_DASHBOARD_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/* The page for program (NULL: the program with most reports); malloc'd,
+ * NULL on a database error. */
+char *dashboard_render(sqlite3 *db, const struct upload_config *cfg, const char *program, size_t *len);
+/* The Content-Security-Policy of the page: nothing but its own inline style. */
+const char *dashboard_csp(void);
+
+#endif

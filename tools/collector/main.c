@@ -1,0 +1,181 @@
+/* telem-collector: receives telem's weekly reports, checks them against the
+ * published upload config, stores and merges them in SQLite, and serves the
+ * config, a dashboard and its data as JSON. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "http.h"
+#include "store.h"
+
+#define DRAIN_SECONDS 30 /* how long SIGTERM waits for requests in flight */
+
+static const char USAGE[] =
+	"usage: telem-collector --db FILE --listen HOST:PORT --config FILE [options]\n\n"
+	"Receives telem reports (POST /upload/YYYY-MM-DD), checks each against the\n"
+	"upload config it publishes (GET /config), stores it once in the SQLite\n"
+	"database FILE, and serves a dashboard (GET /) and its data as JSON\n"
+	"(GET /api/summary, /api/programs, /api/counters?program=NAME, /api/stacks).\n"
+	"SIGTERM or SIGINT: stop accepting, finish the requests in flight, close.\n\n"
+	"  --db FILE          the database (created when missing; WAL mode)\n"
+	"  --listen HOST:PORT address to serve on, e.g. 127.0.0.1:8080 or [::1]:8080;\n"
+	"                     port 0 picks a free port (printed on stderr)\n"
+	"  --config FILE      the upload config (Go's UploadConfig plus \"Version\")\n"
+	"  --threads N        request threads (default 4)\n"
+	"  --body-limit BYTES largest report accepted (default 1048576)\n"
+	"  --sync full        fsync every commit: nothing lost on power failure\n"
+	"                     (default normal: nothing lost when the process dies)\n";
+
+struct options {
+	const char *db, *listen, *config;
+	unsigned threads;
+	size_t body_limit;
+	int full_sync;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "telem-collector: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nrun 'telem-collector --help' for usage\n");
+	return 2;
+}
+
+static int parse_number(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max || s[0] == '-')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Returns -1 to go on, else the exit status. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	*o = (struct options){NULL, NULL, NULL, 4, 1 << 20, 0};
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		unsigned long long n;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(USAGE, stdout);
+			return 0;
+		}
+		if (i + 1 >= argc)
+			return usage_error("%s: unknown option or missing value", a);
+		const char *v = argv[++i];
+		if (strcmp(a, "--db") == 0)
+			o->db = v;
+		else if (strcmp(a, "--listen") == 0)
+			o->listen = v;
+		else if (strcmp(a, "--config") == 0)
+			o->config = v;
+		else if (strcmp(a, "--threads") == 0 && parse_number(v, 1, 64, &n) == 0)
+			o->threads = (unsigned)n;
+		else if (strcmp(a, "--body-limit") == 0 && parse_number(v, 1024, 1 << 30, &n) == 0)
+			o->body_limit = (size_t)n;
+		else if (strcmp(a, "--sync") == 0 && (strcmp(v, "full") == 0 || strcmp(v, "normal") == 0))
+			o->full_sync = strcmp(v, "full") == 0;
+		else
+			return usage_error("%s: unknown option or bad value", a);
+	}
+	if (!o->db || !o->listen || !o->config)
+		return usage_error("%s", "--db, --listen and --config are required");
+	return -1;
+}
+
+/* "127.0.0.1:8080", "[::1]:8080", "localhost:8080" -> a socket address. */
+static int parse_listen(const char *spec, struct sockaddr_storage *out)
+{
+	char host[256];
+	const char *colon = strrchr(spec, ':');
+	if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof host)
+		return -1;
+	const char *h = spec;
+	size_t hlen = (size_t)(colon - spec);
+	if (h[0] == '[' && h[hlen - 1] == ']')
+		h++, hlen -= 2;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	struct addrinfo hints = {.ai_flags = AI_NUMERICSERV, .ai_socktype = SOCK_STREAM}, *res;
+	if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
+		return -1;
+	memcpy(out, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	return 0;
+}
+
+/* Stops accepting, lets the requests in flight finish, then stops. */
+static void drain(struct MHD_Daemon *d, struct collector *c)
+{
+	atomic_store(&c->stopping, 1);
+	MHD_socket fd = MHD_quiesce_daemon(d);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	int in_flight = atomic_load(&c->in_flight);
+	fprintf(stderr, "telem-collector: stopping: no new connections; %d request(s) in flight\n", in_flight);
+	for (int i = 0; i < DRAIN_SECONDS * 100 && atomic_load(&c->in_flight) > 0; i++)
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	if (atomic_load(&c->in_flight) > 0)
+		fprintf(stderr, "telem-collector: %d request(s) still running after %ds: closing them\n",
+			atomic_load(&c->in_flight), DRAIN_SECONDS);
+	MHD_stop_daemon(d);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	int rc = parse_options(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	char err[1024];
+	struct sockaddr_storage addr;
+	if (parse_listen(o.listen, &addr) < 0)
+		return usage_error("--listen %s: expected HOST:PORT, e.g. 127.0.0.1:8080", o.listen);
+	struct upload_config cfg;
+	if (config_load(o.config, &cfg, err, sizeof err) < 0) {
+		fprintf(stderr, "telem-collector: %s\n", err);
+		return 1;
+	}
+	struct collector c = {.config = &cfg, .body_limit = o.body_limit};
+	if (!(c.store = store_open(o.db, o.full_sync, err, sizeof err))) {
+		fprintf(stderr, "telem-collector: %s\n", err);
+		config_free(&cfg);
+		return 1;
+	}
+	/* blocked before the threads start, so that only sigwait sees them */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	struct MHD_Daemon *d = http_start(&c, (struct sockaddr *)&addr, o.threads, err, sizeof err);
+	if (!d) {
+		fprintf(stderr, "telem-collector: %s: %s\n", o.listen, err);
+		store_close(c.store);
+		config_free(&cfg);
+		return 1;
+	}
+	fprintf(stderr, "telem-collector: listening on port %u (config %s, database %s, %u threads)\n", http_port(d),
+		cfg.version, o.db, o.threads);
+	int sig;
+	sigwait(&stop, &sig);
+	drain(d, &c);
+	store_close(c.store);
+	config_free(&cfg);
+	fprintf(stderr, "telem-collector: stopped (%s)\n", strsignal(sig));
+	return 0;
+}

@@ -1,0 +1,29 @@
+/* What the dashboard and the /api/ endpoints show, read from the aggregate tables and
+ * built as JSON: the dashboard renders these very objects, so the page and
+ * the API cannot disagree. NULL on a database error. */
+#ifndef COLLECTOR_QUERY_H
+#define COLLECTOR_QUERY_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#define QUERY_MAX_WEEKS 52
+#define QUERY_MAX_WEEKS_TEXT "52"
+
+/* {"reports", "programs", "first_week", "last_week"} */
+json_t *query_summary(sqlite3 *db);
+/* [{"program", "reports", "weeks": [..], "counts": [reports per week],
+ *   "versions": [{"version", "reports"}]}], most reports first. */
+json_t *query_programs(sqlite3 *db);
+/* {"program", "weeks", "reports", "versions": [{"version", "total", "reports": [..]}],
+ *  "charts": [{"chart", "reports": [..], "buckets": [{"bucket", "counter",
+ *  "total", "counts": [..], "shares": [..]}]}], "totals": {counter: total}}
+ * over the program's last QUERY_MAX_WEEKS weeks ("totals": all weeks);
+ * JSON null when no report has the program. */
+json_t *query_counters(sqlite3 *db, const char *program);
+/* [{"stack", "name", "frames": [..], "total", "reports", "first_week",
+ *   "last_week", "programs": [{"program", "version", "total", "reports"}]}],
+ * most counted first, at most limit; program NULL = all. */
+json_t *query_stacks(sqlite3 *db, const char *program, int limit);
+
+#endif

@@ -42,7 +42,7 @@ tools/telem: $(TOOLS_SRC) $(TOOLS_HDR) $(SHIM_SHARED) $(SHIM_HDR)
 tools/telem-collector: $(COLLECTOR_SRC) $(COLLECTOR_HDR)
 	$(CC) $(TOOLS_CFLAGS) -o $@ $(COLLECTOR_SRC) $(COLLECTOR_LIBS)
 
-build/programs/%: tests/programs/%.c
+build/programs/%: tests/programs/%.c $(SHIM_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(STD) -Wall -Wextra -O2 -fomit-frame-pointer -g -o $@ $< -lpthread
 

@@ -106,10 +106,21 @@ static uint32_t write_modules(int fd, const unsigned long *auxv_phdr, unsigned l
 
 /* Copies the stack from sp with write(2): an unmapped page makes write
  * fail with EFAULT instead of faulting in the handler. */
-static uint64_t write_stack(int fd, uint64_t sp)
+static uint64_t write_stack(int fd, uint64_t *start)
 {
-	uint64_t done = 0;
-	while (done < CRASH_STACK_MAX) {
+	uint64_t done = 0, sp = *start;
+	/* After a stack overflow the stack pointer sits in the guard area: the
+	 * frames worth having start at the first readable page above it. */
+	for (int skipped = 0; skipped < 16; skipped++) {
+		long w = sys_write(fd, (const void *)sp, 4096 - (sp & 4095));
+		if (w > 0) {
+			done = (uint64_t)w;
+			break;
+		}
+		sp = (sp | 4095) + 1;
+	}
+	*start = sp;
+	while (done && done < CRASH_STACK_MAX) {
 		uint64_t addr = sp + done, chunk = 4096 - (addr & 4095);
 		if (done + chunk > CRASH_STACK_MAX)
 			chunk = CRASH_STACK_MAX - done;
@@ -143,6 +154,12 @@ static int take_slot(const char *dir, size_t dir_len)
 static unsigned long auxv_phdr_value(unsigned long type);
 
 void crash_capture(enum crash_kind kind, int sig, const siginfo_t *si, const ucontext_t *uc, int exit_code)
+{
+	crash_capture2(kind, sig, si, uc, exit_code, 0);
+}
+
+void crash_capture2(enum crash_kind kind, int sig, const siginfo_t *si, const ucontext_t *uc, int exit_code,
+		    uint64_t sp2)
 {
 	char dir[CF_PATH_MAX];
 	struct text d = TEXT_INIT(dir, sizeof dir);
@@ -183,13 +200,20 @@ void crash_capture(enum crash_kind kind, int sig, const siginfo_t *si, const uco
 	fill_registers(&h, uc);
 	h.stack_start = h.regs[h.sp_reg];
 	h.stack_len = 0;
+	h.stack2_start = 0;
+	h.stack2_len = 0;
 	h.n_modules = 0;
 	h.complete = 0;
 	int ok = sys_write(fd, &h, sizeof h) == (long)sizeof h;
 	if (ok) {
 		h.n_modules = write_modules(fd, (const unsigned long *)auxv_phdr_value(AT_PHDR),
 					    auxv_phdr_value(AT_PHNUM));
-		h.stack_len = write_stack(fd, h.stack_start);
+		h.stack_len = write_stack(fd, &h.stack_start);
+		/* The regions must not overlap: the second only when it is elsewhere. */
+		if (sp2 && (sp2 + CRASH_STACK_MAX <= h.stack_start || sp2 >= h.stack_start + h.stack_len)) {
+			h.stack2_start = sp2;
+			h.stack2_len = write_stack(fd, &h.stack2_start);
+		}
 		h.complete = 1;
 		sys_pwrite(fd, &h, sizeof h, 0);
 	}

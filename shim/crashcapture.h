@@ -14,4 +14,8 @@
 HIDDEN void crash_capture(enum crash_kind kind, int sig, const siginfo_t *si, const ucontext_t *uc,
 			  int exit_code);
 
+/* The same, with a second stack region to copy from sp2 up (0: none). */
+HIDDEN void crash_capture2(enum crash_kind kind, int sig, const siginfo_t *si, const ucontext_t *uc,
+			   int exit_code, uint64_t sp2);
+
 #endif

@@ -5,6 +5,11 @@
  *   struct crash_header        fixed size, magic "TELEMCR1"
  *   struct crash_module[n_modules]
  *   stack bytes [stack_len]    copied from regs[sp] upwards
+ *   stack bytes [stack2_len]   a second region: when the crash happened in
+ *                              a host handler running on an alternate stack
+ *                              (LLVM re-raises from there), the interrupted
+ *                              stack of the fault it was handling, so that
+ *                              unwinding goes on through the signal frame
  * Files are <dir>/crash/<slot>.rec, slot 0..CRASH_MAX_RECORDS-1, created
  * with O_EXCL: taking a free slot is atomic, so the limit holds even when a
  * thousand processes crash at once. The writer sets `complete` last; a
@@ -16,7 +21,7 @@
 #include <stdint.h>
 
 #define CRASH_MAGIC "TELEMCR1"
-#define CRASH_VERSION 1
+#define CRASH_VERSION 2
 #define CRASH_MAX_REGS 34
 #define CRASH_MAX_MODULES 256
 #define CRASH_STACK_MAX (128u << 10)
@@ -54,8 +59,11 @@ struct crash_header {
 	uint32_t sp_reg, pc_reg; /* indexes into regs */
 	uint32_t n_modules;
 	uint32_t complete;     /* 1 once everything below is written */
-	uint64_t stack_start;  /* address of the first stack byte = regs[sp_reg] */
+	uint64_t stack_start;  /* address of the first stack byte: regs[sp_reg], or the
+				  first readable page above it after a stack overflow */
 	uint64_t stack_len;
+	uint64_t stack2_start; /* the second region, 0 and 0 when none */
+	uint64_t stack2_len;
 };
 
 struct crash_module {

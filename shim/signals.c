@@ -44,7 +44,33 @@ static struct {
 	siginfo_t *si;
 	ucontext_t *uc;
 	char *frame; /* NULL while a handler is called directly (call_host) */
+	uint32_t seal; /* hash of the frame's siginfo copy, see still_in_host */
 } in_host;
+
+static int gettid_raw(void) { return (int)sys_call0(SYS_gettid); }
+
+/* Async-signal-safe. The siginfo copy lies at the top of the frame built
+ * for the host, right below the interrupted stack pointer. A host handler
+ * that returned or jumped away leaves that memory to the code that runs
+ * next, which overwrites it; one still running (or exiting) has not. */
+static uint32_t seal_of(const siginfo_t *si)
+{
+	return cf_hash((const char *)si, sizeof *si) | 1u << 31;
+}
+
+/* Async-signal-safe: this thread is, by all signs, still inside the host
+ * handler of the last fault: same thread, deeper on the same stack, frame
+ * untouched. */
+static int still_in_host(void)
+{
+	int tid = __atomic_load_n(&in_host.tid, __ATOMIC_ACQUIRE);
+	if (tid == 0 || tid != gettid_raw())
+		return 0;
+	if (!in_host.frame)
+		return 1; /* called directly from our handler: cleared on return */
+	char here;
+	return &here < in_host.frame && in_host.frame - &here < (1 << 20) && seal_of(in_host.si) == in_host.seal;
+}
 
 const char *signals_name(int sig)
 {
@@ -56,7 +82,6 @@ const char *signals_name(int sig)
 
 static int ours(int sig) { return installed && sig > 0 && sig < NSIG && signals_name(sig); }
 
-static int gettid_raw(void) { return (int)sys_call0(SYS_gettid); }
 
 /* sigaddset without libc: the shim imports nothing (each import costs a
  * version check and a lookup in every host). Signals 1..64 sit in the
@@ -116,11 +141,21 @@ static void die_as_before(int sig, const siginfo_t *si)
 	}
 }
 
-/* Async-signal-safe. Records a crash once for the whole process. */
-static void record_crash(int sig, siginfo_t *si, ucontext_t *uc, int exit_code)
+/* Async-signal-safe. Records a crash once for the whole process; sp2, when
+ * set, is a second stack worth copying (see crashrecord.h). */
+static void record_crash(int sig, siginfo_t *si, ucontext_t *uc, int exit_code, uint64_t sp2)
 {
 	telem_count2("signal:", signals_name(sig), 1);
-	crash_capture(CRASH_SIGNAL, sig, si, uc, exit_code);
+	crash_capture2(CRASH_SIGNAL, sig, si, uc, exit_code, sp2);
+}
+
+static uint64_t sp_of(const ucontext_t *uc)
+{
+#if defined(__x86_64__)
+	return (uint64_t)uc->uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+	return uc->uc_mcontext.sp;
+#endif
 }
 
 /* Async-signal-safe. Calls the host's handler as the kernel would have. */
@@ -158,6 +193,7 @@ static void on_fatal_signal(int sig, siginfo_t *si, void *ctx)
 		}
 		if (rc == 0) {
 			in_host.sig = sig, in_host.si = d.si, in_host.uc = d.uc, in_host.frame = d.frame;
+			in_host.seal = seal_of(d.si);
 			__atomic_store_n(&in_host.tid, gettid_raw(), __ATOMIC_RELEASE);
 			return; /* into the host's handler, as the kernel would have */
 		}
@@ -177,7 +213,10 @@ static void on_fatal_signal(int sig, siginfo_t *si, void *ctx)
 		die_as_before(sig, si); /* also a fault inside our own recording */
 		return;
 	}
-	record_crash(sig, si, uc, -1);
+	/* A host handler that gives up and re-raises (LLVM's way) may run on an
+	 * alternate stack: the interrupted stack of its fault goes along, so the
+	 * unwinder can go on through the signal frame, as gdb does. */
+	record_crash(sig, si, uc, -1, still_in_host() ? sp_of(in_host.uc) : 0);
 	die_as_before(sig, si);
 }
 
@@ -210,15 +249,12 @@ static void record_ice(int status)
 
 int signals_exit_check(int status)
 {
-	int tid = __atomic_load_n(&in_host.tid, __ATOMIC_ACQUIRE);
 	if (!installed)
 		return 0;
-	char here;
-	int inside = !in_host.frame || (&here < in_host.frame && in_host.frame - &here < (1 << 20));
-	if (tid != 0 && inside && tid == gettid_raw()) {
-		int none = 0;
+	if (still_in_host()) {
+		int none = 0, tid = in_host.tid;
 		if (__atomic_compare_exchange_n(&crashing_tid, &none, tid, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-			record_crash(in_host.sig, in_host.si, in_host.uc, status & 0xff);
+			record_crash(in_host.sig, in_host.si, in_host.uc, status & 0xff, 0);
 		return 1;
 	}
 	if (ice_exit(status)) {
@@ -277,10 +313,10 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
 			return -1;
 		return f(sig, act, old);
 	}
+	struct sigaction next = act ? *act : host[sig]; /* act and old may be one struct */
 	if (old)
 		*old = host[sig];
-	if (act)
-		host[sig] = *act;
+	host[sig] = next;
 	return 0;
 }
 
@@ -295,6 +331,8 @@ static sighandler_t set_handler(int sig, sighandler_t handler, int flags, const 
 	struct sigaction act = {0};
 	act.sa_handler = handler;
 	act.sa_flags = flags;
+	if (!(flags & SA_NODEFER)) /* glibc's signal() and bsd_signal() mask the signal itself */
+		mask_add(&act.sa_mask, sig);
 	host[sig] = act;
 	return old;
 }
@@ -310,11 +348,23 @@ EXPORT sighandler_t __sysv_signal(int sig, sighandler_t h)
 	return set_handler(sig, h, SA_RESETHAND | SA_NODEFER, "__sysv_signal");
 }
 
+/* sigset: SIG_HOLD blocks the signal; a disposition unblocks it. The old
+ * answer is SIG_HOLD when the signal was blocked, as glibc's. */
 EXPORT sighandler_t sigset(int sig, sighandler_t h)
 {
-	if (!ours(sig) || h == SIG_HOLD) {
+	if (!ours(sig)) {
 		signal_fn f = (signal_fn)real("sigset");
 		return f ? f(sig, h) : SIG_ERR;
 	}
-	return set_handler(sig, h, 0, "sigset");
+	sigset_t one = {{0}}, before;
+	mask_add(&one, sig);
+	set_mask(h == SIG_HOLD ? SIG_BLOCK : SIG_UNBLOCK, &one, &before);
+	int was_held = (((unsigned long *)(void *)&before)[0] >> (sig - 1)) & 1;
+	sighandler_t old = was_held ? SIG_HOLD : host[sig].sa_handler;
+	if (h != SIG_HOLD) {
+		struct sigaction act = {0};
+		act.sa_handler = h;
+		host[sig] = act;
+	}
+	return old;
 }

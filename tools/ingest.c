@@ -91,7 +91,10 @@ static int check_sizes(const struct crash_header *h, size_t len, char *why, size
 			       CRASH_STACK_MAX);
 	if (h->stack_start + h->stack_len < h->stack_start)
 		return why_fmt(why, cap, "stack wraps around the address space");
-	uint64_t want = sizeof *h + (uint64_t)h->n_modules * sizeof(struct crash_module) + h->stack_len;
+	if (h->stack2_len > CRASH_STACK_MAX || h->stack2_start + h->stack2_len < h->stack2_start)
+		return why_fmt(why, cap, "second stack region out of range");
+	uint64_t want = sizeof *h + (uint64_t)h->n_modules * sizeof(struct crash_module) + h->stack_len +
+			h->stack2_len;
 	if (len < want) {
 		why_fmt(why, cap, "truncated: %zu bytes, the header says %llu", len, (unsigned long long)want);
 		return RECORD_SHORT;
@@ -203,6 +206,11 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *a
 		return false;
 	if (addr >= start && addr + sizeof *result <= start + u->h->stack_len) {
 		memcpy(result, u->stack + (addr - start), sizeof *result);
+		return true;
+	}
+	uint64_t start2 = u->h->stack2_start;
+	if (u->h->stack2_len && addr >= start2 && addr + sizeof *result <= start2 + u->h->stack2_len) {
+		memcpy(result, u->stack + u->h->stack_len + (addr - start2), sizeof *result);
 		return true;
 	}
 	return module_read(dwfl, addr, result);

@@ -37,6 +37,7 @@ chmod 777 "$CORES"
 OLD_PATTERN=$(cat "$PATTERN")
 restore_pattern() { printf '%s\n' "$OLD_PATTERN" >"$PATTERN" 2>/dev/null || true; }
 trap 'restore_pattern; _tap_cleanup' EXIT
+trap 'exit 1' TERM INT HUP # so that the EXIT trap runs then too
 printf '%s\n' "$CORES/core.%p" 2>/dev/null >"$PATTERN" || skip_all "$PATTERN is not writable here"
 [ "$(cat "$PATTERN")" = "$CORES/core.%p" ] || skip_all "$PATTERN did not take our pattern"
 

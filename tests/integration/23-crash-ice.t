@@ -29,12 +29,12 @@ record_fields() {
 	python3 - "$1" <<'EOF'
 import struct, sys
 d = open(sys.argv[1], "rb").read()
-head = struct.Struct("<8sIIIIiiiIQqq68s16s32s8s8s160s4x34QIIIIQQ")
+head = struct.Struct("<8sIIIIiiiIQqq68s16s32s8s8s160s4x34QIIIIQQQQ")
 if len(d) < head.size:
     sys.exit("record shorter than its header")
 f = head.unpack_from(d)
 if f[0] != b"TELEMCR1" or f[2] != head.size:
-    sys.exit("not a version-1 record of %d header bytes" % head.size)
+    sys.exit("not a version-2 record of %d header bytes" % head.size)
 print("program=%s kind=%d signo=%d exit=%d complete=%d" %
       (f[12].split(b"\0")[0].decode(), f[4], f[5], f[7], f[18 + 34 + 3]))
 EOF

@@ -40,7 +40,7 @@ is "$others" 0 "nothing but records in crash/"
 # Every record complete: its writer finished before dying.
 incomplete=$(python3 - "$TELEM_DIR"/crash/*.rec <<'EOF'
 import struct, sys
-head = struct.Struct("<8sIIIIiiiIQqq68s16s32s8s8s160s4x34QIIIIQQ")
+head = struct.Struct("<8sIIIIiiiIQqq68s16s32s8s8s160s4x34QIIIIQQQQ")
 bad = 0
 for path in sys.argv[1:]:
     d = open(path, "rb").read()

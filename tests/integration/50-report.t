@@ -277,23 +277,9 @@ else
 fi
 
 # --- sampling: SampleRate 0.5 over 1,000 reports ---
-# Two directories at once (two cores), on tmpfs when possible: each report is
-# three fsyncs, and a thousand of them on a disk take a minute.
-sample_loop() { # DIR N: N reports of the same week, one line each in DIR/samples
-	local dir=$1 i lines up
-	for ((i = 0; i < $2; i++)); do
-		cp "$W/template" "$dir/local/$(basename "$template")"
-		TELEM_DIR=$dir TELEM_TEST_NOW=$LATER "$TELEM" report >/dev/null 2>&1
-		mapfile -t lines <"$dir/$L"
-		if [ -e "$dir/$U" ]; then
-			mapfile -t up <"$dir/$U"
-			echo "${lines[3]} up ${up[3]} $(grep -c 'exit:7' "$dir/$U")"
-		else
-			echo "${lines[3]} no"
-		fi
-		rm -f "$dir/$L" "$dir/$U"
-	done >"$dir/samples"
-}
+# One telem report per report (Python drives the loop: one process each),
+# in two directories at once, on tmpfs when possible (each report is three
+# fsyncs).
 fresh "on 2024-06-01"
 echo '{"Version": "s", "GOOS": ["linux"], "GOARCH": ["amd64"], "SampleRate": 0.5, "Programs": [{"Name": "exit7",
  "Counters": [{"Name": "exit7/invocations", "Rate": 1}, {"Name": "exit7/exit:7", "Rate": 0.25}]}]}' \
@@ -306,30 +292,39 @@ for k in 1 2; do
 	S[k]=$(new_dir)
 	try_mount -t tmpfs tmpfs "${S[k]}" || true
 	cp -r "$TELEM_DIR"/. "${S[k]}"
-	sample_loop "${S[k]}" 500 &
 done
-wait
-cat "${S[1]}/samples" "${S[2]}/samples" >"$W/samples"
-read -r n_up consistent mean rated < <(python3 - "$W/samples" <<'EOF'
-import sys
-n = up = bad = rated_bad = 0
-xs = []
-for line in open(sys.argv[1]):
-    f = line.split()
-    n += 1
-    if len(f) < 3 or f[0] != '"X":':
-        bad += 1  # no local report with an X
-        continue
-    x = float(f[1].rstrip(","))
-    xs.append(x)
-    if f[2] == "up":
-        up += 1
-        bad += float(f[4].rstrip(",")) != x or not x < 0.5
-        rated_bad += (int(f[5]) == 1) != (x < 0.25)
-    else:
-        bad += x < 0.5
-print(up, "yes" if bad == 0 and n == 1000 else "no(%d bad of %d)" % (bad, n), "%.3f" % (sum(xs) / len(xs)),
-      "yes" if rated_bad == 0 else "no(%d)" % rated_bad)
+read -r n_up consistent mean rated < <(python3 - "$TELEM" "$W/template" "$(basename "$template")" "$LATER" \
+	"$WEEK" "${S[1]}" "${S[2]}" <<'EOF'
+import concurrent.futures, json, os, shutil, subprocess, sys
+telem, template, name, later, week = sys.argv[1:6]
+def run(d, n):
+    out = []
+    env = dict(os.environ, TELEM_DIR=d, TELEM_TEST_NOW=later)
+    local, up = "%s/local/local.%s.json" % (d, week), "%s/local/%s.json" % (d, week)
+    for _ in range(n):
+        shutil.copy(template, os.path.join(d, "local", name))
+        subprocess.run([telem, "report"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            l = json.load(open(local))
+        except (OSError, ValueError):
+            out.append(None)  # no local report with an X
+            continue
+        u = json.load(open(up)) if os.path.exists(up) else None
+        out.append((l["X"], u))
+        for f in (local, up):
+            if os.path.exists(f):
+                os.unlink(f)
+    return out
+with concurrent.futures.ThreadPoolExecutor(2) as ex:
+    results = [r for rs in ex.map(run, sys.argv[6:8], [500, 500]) for r in rs]
+bad = sum(r is None for r in results)
+ok = [r for r in results if r]
+xs = [x for x, _ in ok]
+up = sum(u is not None for _, u in ok)
+bad += sum((u is not None) != (x < 0.5) or (u is not None and u["X"] != x) for x, u in ok)
+rated_bad = sum(("exit7/exit:7" in u["Programs"][0]["Counters"]) != (x < 0.25) for x, u in ok if u)
+print(up, "yes" if bad == 0 and len(results) == 1000 else "no(%d bad of %d)" % (bad, len(results)),
+      "%.3f" % (sum(xs) / max(len(xs), 1)), "yes" if rated_bad == 0 else "no(%d)" % rated_bad)
 EOF
 )
 diag "SampleRate 0.5: $n_up of 1000 reports uploadable; mean X $mean"

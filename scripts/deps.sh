@@ -11,6 +11,7 @@ packages=(
   strace valgrind hyperfine bear gdb python3 make
   util-linux procps
   chromium
+  libmicrohttpd-dev libsqlite3-dev curl iproute2 prometheus-pushgateway wrk
 )
 
 missing=()

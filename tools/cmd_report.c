@@ -13,6 +13,8 @@
 #include "report.h"
 #include "upload.h"
 
+static int load_local(void *dir, struct upload_config *cfg) { return config_load(dir, 0, cfg); }
+
 int cmd_report(struct cli *cli, int argc, char **argv)
 {
 	int first;
@@ -27,14 +29,9 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 	if (lock < 0)
 		return fail(cli->local, "cannot lock upload.lock: %s", strerror(errno));
 	int status = ingest_pending(cli->dir);
-	int64_t asof;
-	struct upload_config cfg;
-	int have = mode_read(cli->dir, &asof) == MODE_ON ? config_load(cli->dir, 0, &cfg) : 1;
-	status |= have < 0;
+	struct config_source src = {load_local, cli->dir};
 	struct report_options o = {0};
-	status |= report_run(cli->dir, have == 0 ? &cfg : NULL, &o);
-	if (have == 0)
-		config_free(&cfg);
+	status |= report_run(cli->dir, &src, &o);
 	close(lock);
 	return status;
 }

@@ -94,29 +94,31 @@ static int setup(struct cli *cli, const struct upload_args *a, struct upload_opt
 	return -1;
 }
 
-/* The config in force: the collector's, fetched now unless overridden. */
-static int load_config(struct cli *cli, const struct upload_options *o, struct upload_config *cfg)
+struct fetch {
+	struct cli *cli;
+	const struct upload_options *o;
+};
+
+/* The config in force: the collector's, fetched now unless the local file
+ * overrides it, else the last one fetched. */
+static int fetch_config(void *arg, struct upload_config *cfg)
 {
+	struct fetch *f = arg;
 	char override[1200];
-	snprintf(override, sizeof override, "%s/upload.config.json", cli->dir);
-	int status = 0;
+	snprintf(override, sizeof override, "%s/upload.config.json", f->cli->dir);
 	if (access(override, F_OK) < 0)
-		status |= upload_fetch_config(cli->dir, o);
-	int have = config_load(cli->dir, o->quiet, cfg);
-	return have < 0 ? -1 : have == 0 ? status : 2;
+		upload_fetch_config(f->cli->dir, f->o); /* on failure, the cache will do */
+	return config_load(f->cli->dir, f->o->quiet, cfg);
 }
 
-static int upload_locked(struct cli *cli, const struct upload_args *a, const struct upload_options *o)
+static int upload_locked(struct cli *cli, const struct upload_args *a, const struct upload_options *o, int64_t asof)
 {
 	int status = ingest_pending(cli->dir);
-	struct upload_config cfg;
-	int have = load_config(cli, o, &cfg);
-	status |= have != 0;
+	struct fetch f = {cli, o};
+	struct config_source src = {fetch_config, &f};
 	struct report_options ro = {.now = a->now, .quiet = o->quiet};
-	status |= report_run(cli->dir, have == 0 || have == 1 ? &cfg : NULL, &ro);
-	if (have == 0 || have == 1)
-		config_free(&cfg);
-	return status | upload_pending(cli->dir, o);
+	status |= report_run(cli->dir, &src, &ro);
+	return status | upload_pending(cli->dir, o, asof);
 }
 
 int cmd_upload(struct cli *cli, int argc, char **argv)
@@ -127,8 +129,10 @@ int cmd_upload(struct cli *cli, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	int64_t asof;
+	enum telem_mode mode = mode_read(cli->dir, &asof);
 	int env = mode_from_env(getenv("TELEM_MODE"));
-	enum telem_mode mode = env >= 0 ? (enum telem_mode)env : mode_read(cli->dir, &asof);
+	if (env >= 0)
+		mode = (enum telem_mode)env; /* never MODE_ON: the environment can only take uploading away */
 	if (mode != MODE_ON) {
 		if (!a.background)
 			fprintf(stderr, "telem: mode is %s: nothing is uploaded (see 'telem on --help')\n",
@@ -143,7 +147,7 @@ int cmd_upload(struct cli *cli, int argc, char **argv)
 			return 0; /* another uploader is at work: it sends what there is */
 		return o.quiet ? 1 : fail(cli->local, "cannot lock upload.lock: %s", strerror(errno));
 	}
-	rc = upload_locked(cli, &a, &o);
+	rc = upload_locked(cli, &a, &o, asof);
 	close(lock);
 	return rc;
 }

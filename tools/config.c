@@ -31,7 +31,11 @@ static int field_error(const struct where *w, const char *field, const char *fmt
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fail(w->source, "%s%s%s: %s", w->path, w->path[0] ? "." : "", field, msg);
+	int dot = w->path[0] && field[0];
+	if (w->path[0] || field[0])
+		fail(w->source, "%s%s%s: %s", w->path, dot ? "." : "", field, msg);
+	else
+		fail(w->source, "%s", msg);
 	return -1;
 }
 

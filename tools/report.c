@@ -1,57 +1,29 @@
-/* The report step (report.h), in Go's order: find the weeks that are over,
- * merge each week's files by program identity, write the filtered report
- * and the local one (temporary file, fsync, rename), and only then delete
- * the week's counter files. The JSON writer (Go's encoding/json rules) is at
- * the end of this file; the package versions are in report_versions below. */
+/* The report step (report.h), in Go's order (x/telemetry
+ * internal/upload/reports.go): find the weeks that are over, merge each
+ * week's files by program identity, write the filtered report and the local
+ * one (temporary file, fsync, rename), and only then delete the week's
+ * counter files. The JSON is report_json.c's, the package versions
+ * report_versions.c's. */
 #define _GNU_SOURCE
 #include "report.h"
 
 #include <dirent.h>
-#include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
-#include <jansson.h>
-#include <libelf.h>
-#include <math.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "countermodel.h"
 #include "mode.h"
+#include "report_json.h"
+#include "report_versions.h"
 #include "week.h"
-
-/* A counter of a report: points into a loaded counter file. */
-struct rcount {
-	const char *name;
-	size_t len;
-	uint64_t count;
-};
-
-struct rprogram {
-	const char *program, *version, *goversion, *goos, *goarch;
-	const char *human; /* package version, local report only */
-	struct rcount *counters, *stacks;
-	size_t n_counters, n_stacks;
-};
-
-struct report {
-	char week[11], last_week[11];
-	double x;
-	const char *config;
-	int partial;
-	struct rprogram *programs; /* NULL with n == 0 is Go's nil slice: "null" */
-	size_t n;
-};
 
 struct week_file {
 	struct counter_data d;
@@ -61,7 +33,9 @@ struct week_file {
 struct run {
 	const char *dir;
 	char local[1100], upload[1100];
-	const struct upload_config *cfg;
+	const struct config_source *src;
+	struct upload_config cfg;
+	int cfg_state; /* 0 = not asked for yet, 1 = loaded, -1 = none */
 	const struct report_options *o;
 	int64_t today, asof;
 	enum telem_mode mode;
@@ -69,12 +43,6 @@ struct run {
 	struct versions *versions;
 	int status;
 };
-
-struct versions;
-static struct versions *versions_open(const char *local);
-static const char *versions_get(struct versions *v, const char *program, const char *buildid);
-static void versions_close(struct versions *v);
-static char *report_json(const struct report *r, int local, size_t *len);
 
 static void note(const struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(const struct run *r, const char *fmt, ...)
@@ -85,6 +53,18 @@ static void note(const struct run *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
+}
+
+/* The upload config, loaded the first time a week could be uploaded. */
+static const struct upload_config *config(struct run *run)
+{
+	if (run->cfg_state == 0) {
+		int rc = run->src ? run->src->load(run->src->arg, &run->cfg) : 1;
+		run->cfg_state = rc == 0 ? 1 : -1;
+		if (rc < 0)
+			run->status = 1;
+	}
+	return run->cfg_state == 1 ? &run->cfg : NULL;
 }
 
 /* X: uniform in [0, 1), 53 random bits from the kernel's generator. */
@@ -212,7 +192,7 @@ static void build_report(struct run *run, struct report *r, struct week_file *f,
 		struct rprogram *p = &r->programs[i];
 		sort_combine(p->counters, &p->n_counters);
 		sort_combine(p->stacks, &p->n_stacks);
-		p->human = versions_get(run->versions, p->program, p->version);
+		p->human = versions_get(run->versions, p->version);
 	}
 }
 
@@ -339,12 +319,12 @@ static const char *not_uploaded(const struct run *run, int64_t key, int64_t begi
 
 /* The filtered report first, the local one last: the local one's existence
  * is what says the week is done. Returns 0, or -1 (reported). */
-static int write_week(struct run *run, struct report *all, const char *why)
+static int write_week(struct run *run, struct report *all, const struct upload_config *cfg, const char *why)
 {
 	struct report up;
-	int upload = !why && all->x < run->cfg->sample_rate;
+	int upload = cfg && all->x < cfg->sample_rate;
 	if (upload) {
-		filter_report(all, run->cfg, &up);
+		filter_report(all, cfg, &up);
 		int rc = write_report(run, &up, "", 0);
 		free_programs(&up);
 		if (rc < 0)
@@ -383,15 +363,16 @@ static void report_week(struct run *run, struct week_file *f, size_t n)
 		return;
 	}
 	const char *why = not_uploaded(run, f[0].key, begin);
-	if (!why && !run->cfg) {
+	const struct upload_config *cfg = why ? NULL : config(run);
+	if (!why && !cfg) {
 		note(run, "%s: waiting for an upload config that parses; counter files kept\n", r.week);
 		return;
 	}
 	memcpy(r.last_week, run->last_week, 11);
-	r.config = run->cfg ? run->cfg->version : "";
+	r.config = cfg ? cfg->version : "";
 	r.x = random_x();
 	build_report(run, &r, f, n);
-	if (write_week(run, &r, why) == 0)
+	if (write_week(run, &r, cfg, why) == 0)
 		delete_files(run, f, n);
 	free_programs(&r);
 }
@@ -441,9 +422,9 @@ static int by_key_then_path(const void *a, const void *b)
 	return c ? c : strcmp(x->d.path, y->d.path);
 }
 
-int report_run(const char *dir, const struct upload_config *cfg, const struct report_options *o)
+int report_run(const char *dir, const struct config_source *src, const struct report_options *o)
 {
-	struct run run = {.dir = dir, .cfg = cfg, .o = o, .today = today_days()};
+	struct run run = {.dir = dir, .src = src, .o = o, .today = today_days()};
 	snprintf(run.local, sizeof run.local, "%s/local", dir);
 	snprintf(run.upload, sizeof run.upload, "%s/upload", dir);
 	run.mode = mode_read(dir, &run.asof);
@@ -456,6 +437,13 @@ int report_run(const char *dir, const struct upload_config *cfg, const struct re
 	qsort(f, n, sizeof *f, by_key_then_path);
 	if (n)
 		run.versions = versions_open(run.local);
+	for (size_t i = 0; i < n; i++) {
+		const char *program = counter_data_meta(&f[i].d, "Program"), *version = counter_data_meta(&f[i].d, "Version");
+		if (program && version)
+			versions_want(run.versions, program, version);
+	}
+	if (n)
+		versions_resolve(run.versions); /* one dpkg-query for all programs */
 	for (size_t i = 0, j; i < n; i = j) {
 		for (j = i + 1; j < n && f[j].key == f[i].key;)
 			j++;
@@ -465,408 +453,8 @@ int report_run(const char *dir, const struct upload_config *cfg, const struct re
 		counter_data_free(&f[i].d);
 	free(f);
 	versions_close(run.versions);
+	if (run.cfg_state == 1)
+		config_free(&run.cfg);
 	return run.status;
 }
 
-/* ---- package versions: DIR/local/versions.json, build-id -> version ---- */
-
-struct versions {
-	char path[1200];
-	json_t *map; /* "" = found, but no package owns it */
-	int dirty;
-	char **dirs;
-	size_t n_dirs;
-	int have_dirs;
-};
-
-static struct versions *versions_open(const char *local)
-{
-	struct versions *v = calloc(1, sizeof *v);
-	snprintf(v->path, sizeof v->path, "%s/versions.json", local);
-	v->map = json_load_file(v->path, JSON_REJECT_DUPLICATES, NULL);
-	if (!json_is_object(v->map)) { /* missing or damaged: it is only a cache */
-		json_decref(v->map);
-		v->map = json_object();
-	}
-	return v;
-}
-
-static void add_dir(struct versions *v, const char *dir, size_t len)
-{
-	if (len == 0 || dir[0] != '/')
-		return; /* a relative PATH entry depends on where telem runs */
-	v->dirs = realloc(v->dirs, (v->n_dirs + 1) * sizeof *v->dirs);
-	v->dirs[v->n_dirs++] = strndup(dir, len);
-}
-
-static void find_dirs(struct versions *v)
-{
-	v->have_dirs = 1;
-	const char *path = getenv("PATH");
-	for (const char *p = path ? path : ""; *p;) {
-		const char *colon = strchrnul(p, ':');
-		add_dir(v, p, (size_t)(colon - p));
-		p = *colon ? colon + 1 : colon;
-	}
-	glob_t g;
-	if (glob("/usr/lib/gcc/*/*/", GLOB_ONLYDIR | GLOB_NOSORT, NULL, &g) == 0) {
-		for (size_t i = 0; i < g.gl_pathc; i++)
-			add_dir(v, g.gl_pathv[i], strlen(g.gl_pathv[i]));
-		globfree(&g);
-	}
-}
-
-static int build_id_is(const char *path, const char *want)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return 0;
-	int same = 0;
-	elf_version(EV_CURRENT);
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	const void *id;
-	ssize_t n = elf ? dwelf_elf_gnu_build_id(elf, &id) : -1;
-	if (n >= 6) {
-		char hex[13];
-		for (int i = 0; i < 6; i++)
-			snprintf(hex + 2 * i, 3, "%02x", ((const unsigned char *)id)[i]);
-		same = strcmp(hex, want) == 0;
-	}
-	if (elf)
-		elf_end(elf);
-	close(fd);
-	return same;
-}
-
-/* Runs argv (no shell, no preload), returns its first output line. */
-static int run_line(char *const argv[], char *out, size_t cap)
-{
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -1;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	char *env[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", NULL};
-	pid_t pid;
-	int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	size_t len = 0;
-	ssize_t r;
-	while (rc == 0 && len + 1 < cap && ((r = read(pipefd[0], out + len, cap - 1 - len)) > 0 || (r < 0 && errno == EINTR)))
-		len += r > 0 ? (size_t)r : 0;
-	close(pipefd[0]);
-	int status = 0;
-	if (rc == 0)
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	out[len] = 0;
-	out[strcspn(out, "\n")] = 0;
-	return rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && out[0] ? 0 : -1;
-}
-
-#define DPKG_QUERY "/usr/bin/dpkg-query"
-
-/* dpkg's package version for a file: "pkg[:arch][, pkg2]: path" -> pkg -> version. */
-static int dpkg_version(const char *file, char *out, size_t cap)
-{
-	char line[4096];
-	char *search[] = {DPKG_QUERY, "-S", (char *)file, NULL};
-	if (run_line(search, line, sizeof line) < 0 || strncmp(line, "diversion", 9) == 0)
-		return -1;
-	line[strcspn(line, ",: ")] = 0;
-	char *show[] = {DPKG_QUERY, "-W", "-f", "${Version}", line, NULL};
-	return line[0] ? run_line(show, out, cap) : -1;
-}
-
-static int package_version(const char *exe, char *out, size_t cap)
-{
-	char real[4096];
-	if (access(DPKG_QUERY, X_OK) < 0 || !realpath(exe, real))
-		return -1;
-	if (dpkg_version(real, out, cap) == 0)
-		return 0;
-	/* merged /usr: dpkg may know /usr/bin/dash as /bin/dash */
-	return strncmp(real, "/usr/", 5) == 0 ? dpkg_version(real + 4, out, cap) : -1;
-}
-
-static int plain_name(const char *s)
-{
-	return s[0] && s[0] != '.' && !strchr(s, '/') && strlen(s) < 256;
-}
-
-static const char *versions_get(struct versions *v, const char *program, const char *buildid)
-{
-	json_t *known = json_object_get(v->map, buildid);
-	if (json_is_string(known))
-		return json_string_length(known) ? json_string_value(known) : NULL;
-	if (!plain_name(program) || strlen(buildid) != 12 || strspn(buildid, "0123456789abcdef") != 12)
-		return NULL; /* counter files are untrusted: no paths from them */
-	if (!v->have_dirs)
-		find_dirs(v);
-	for (size_t i = 0; i < v->n_dirs; i++) {
-		char exe[4096], version[256];
-		snprintf(exe, sizeof exe, "%s/%s", v->dirs[i], program);
-		if (access(exe, X_OK) < 0 || !build_id_is(exe, buildid))
-			continue;
-		if (package_version(exe, version, sizeof version) < 0)
-			version[0] = 0;
-		json_object_set_new(v->map, buildid, json_string(version));
-		v->dirty = 1;
-		return version[0] ? json_string_value(json_object_get(v->map, buildid)) : NULL;
-	}
-	return NULL; /* not found: perhaps next time, from another PATH */
-}
-
-static void versions_close(struct versions *v)
-{
-	if (!v)
-		return;
-	if (v->dirty) {
-		char *text = json_dumps(v->map, JSON_SORT_KEYS | JSON_INDENT(1));
-		if (text && write_file_atomic(v->path, text, strlen(text), 0644) < 0)
-			fail(v->path, "cannot write: %s", strerror(errno));
-		free(text);
-	}
-	for (size_t i = 0; i < v->n_dirs; i++)
-		free(v->dirs[i]);
-	free(v->dirs);
-	json_decref(v->map);
-	free(v);
-}
-
-void report_note_version(const char *dir, const char *program, const char *buildid)
-{
-	char local[1100];
-	snprintf(local, sizeof local, "%s/local", dir);
-	struct versions *v = versions_open(local);
-	versions_get(v, program, buildid);
-	versions_close(v);
-}
-
-/* ---- Go's encoding/json, as json.MarshalIndent(v, "", " ") writes it ---- */
-
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p)
-			abort();
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
-
-static void put_str(struct buf *b, const char *s) { put(b, s, strlen(s)); }
-
-static void put_line(struct buf *b, int level)
-{
-	put(b, "\n", 1);
-	for (int i = 0; i < level; i++)
-		put(b, " ", 1);
-}
-
-/* Length of the valid UTF-8 sequence at s (Go's utf8.DecodeRune), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n, uint32_t *rune)
-{
-	unsigned char c = s[0];
-	size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-	unsigned char lo = 0x80, hi = 0xBF;
-	if (c < 0xC2 || c > 0xF4 || n < len)
-		return 0;
-	if (c == 0xE0)
-		lo = 0xA0;
-	else if (c == 0xED)
-		hi = 0x9F;
-	else if (c == 0xF0)
-		lo = 0x90;
-	else if (c == 0xF4)
-		hi = 0x8F;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	*rune = c & (0xFF >> (len + 1));
-	for (size_t i = 1; i < len; i++) {
-		if (i > 1 && (s[i] < 0x80 || s[i] > 0xBF))
-			return 0;
-		*rune = (*rune << 6) | (s[i] & 0x3F);
-	}
-	return len;
-}
-
-/* Go's escaping with escapeHTML (the default): <, >, & and U+2028/9 as
- * \u sequences, invalid UTF-8 as \ufffd. */
-static void put_string(struct buf *b, const char *str, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)str;
-	put(b, "\"", 1);
-	for (size_t i = 0; i < n;) {
-		unsigned char c = s[i];
-		if (c >= 0x80) {
-			uint32_t rune = 0;
-			size_t len = utf8_len(s + i, n - i, &rune);
-			if (len == 0)
-				put_str(b, "\\ufffd"), len = 1;
-			else if (rune == 0x2028 || rune == 0x2029)
-				put_str(b, rune == 0x2028 ? "\\u2028" : "\\u2029");
-			else
-				put(b, str + i, len);
-			i += len;
-			continue;
-		}
-		const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b" : c == '\f' ? "\\f"
-			: c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
-		if (esc) {
-			put_str(b, esc);
-		} else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-			char u[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF], 0};
-			put_str(b, u);
-		} else {
-			put(b, str + i, 1);
-		}
-		i++;
-	}
-	put(b, "\"", 1);
-}
-
-/* Go's float64 text: the shortest digits that read back as x, in %f style
- * unless |x| < 1e-6 or >= 1e21; there "1e-07" is written "1e-7". */
-static void put_float(struct buf *b, double x)
-{
-	char e[40], digits[24];
-	if (x == 0 || !isfinite(x)) {
-		put_str(b, "0");
-		return;
-	}
-	if (x < 0)
-		put_str(b, "-");
-	x = fabs(x);
-	for (int p = 0; p < 17; p++) {
-		snprintf(e, sizeof e, "%.*e", p, x);
-		if (strtod(e, NULL) == x)
-			break;
-	}
-	int nd = 0, exp;
-	const char *s = e;
-	for (; *s != 'e'; s++)
-		if (*s != '.')
-			digits[nd++] = *s;
-	digits[nd] = 0;
-	exp = atoi(s + 1);
-	if (x < 1e-6 || x >= 1e21) {
-		char out[48];
-		snprintf(out, sizeof out, "%c%s%s", digits[0], nd > 1 ? "." : "", digits + 1);
-		put_str(b, out);
-		snprintf(out, sizeof out, exp < 0 && exp > -10 ? "e-%d" : "e%+03d", exp < 0 && exp > -10 ? -exp : exp);
-		put_str(b, out);
-	} else if (exp < 0) {
-		put_str(b, "0.");
-		for (int i = 0; i < -exp - 1; i++)
-			put_str(b, "0");
-		put_str(b, digits);
-	} else {
-		for (int i = 0; i <= exp || i < nd; i++) {
-			if (i == exp + 1)
-				put_str(b, ".");
-			put(b, i < nd ? &digits[i] : "0", 1);
-		}
-	}
-}
-
-static void put_key(struct buf *b, int level, const char *key)
-{
-	put_line(b, level);
-	put_string(b, key, strlen(key));
-	put(b, ": ", 2);
-}
-
-static void put_field(struct buf *b, int level, const char *key, const char *value, int comma)
-{
-	put_key(b, level, key);
-	put_string(b, value, strlen(value));
-	if (comma)
-		put(b, ",", 1);
-}
-
-/* A map[string]int64: keys in byte order (our arrays are sorted so). */
-static void put_counts(struct buf *b, int level, const char *key, const struct rcount *c, size_t n, int comma)
-{
-	put_key(b, level, key);
-	put(b, "{", 1);
-	for (size_t i = 0; i < n; i++) {
-		char num[24];
-		put_line(b, level + 1);
-		put_string(b, c[i].name, c[i].len);
-		snprintf(num, sizeof num, ": %lld", (long long)(c[i].count > INT64_MAX ? INT64_MAX : c[i].count));
-		put_str(b, num);
-		if (i + 1 < n)
-			put(b, ",", 1);
-	}
-	if (n)
-		put_line(b, level);
-	put_str(b, comma ? "}," : "}");
-}
-
-static void put_program(struct buf *b, const struct rprogram *p, int local)
-{
-	int human = local && p->human;
-	put_line(b, 2);
-	put(b, "{", 1);
-	put_field(b, 3, "Program", p->program, 1);
-	put_field(b, 3, "Version", p->version, 1);
-	put_field(b, 3, "GoVersion", p->goversion, 1);
-	put_field(b, 3, "GOOS", p->goos, 1);
-	put_field(b, 3, "GOARCH", p->goarch, 1);
-	put_counts(b, 3, "Counters", p->counters, p->n_counters, 1);
-	put_counts(b, 3, "Stacks", p->stacks, p->n_stacks, human);
-	if (human)
-		put_field(b, 3, "HumanVersion", p->human, 0);
-	put_line(b, 2);
-	put(b, "}", 1);
-}
-
-static char *report_json(const struct report *r, int local, size_t *len)
-{
-	struct buf b = {0};
-	put(&b, "{", 1);
-	put_field(&b, 1, "Week", r->week, 1);
-	put_field(&b, 1, "LastWeek", r->last_week, 1);
-	put_key(&b, 1, "X");
-	put_float(&b, r->x);
-	put(&b, ",", 1);
-	put_key(&b, 1, "Programs");
-	if (!r->programs) {
-		put_str(&b, "null");
-	} else if (r->n == 0) {
-		put_str(&b, "[]");
-	} else {
-		put(&b, "[", 1);
-		for (size_t i = 0; i < r->n; i++) {
-			put_program(&b, &r->programs[i], local);
-			if (i + 1 < r->n)
-				put(&b, ",", 1);
-		}
-		put_line(&b, 1);
-		put(&b, "]", 1);
-	}
-	put(&b, ",", 1);
-	put_field(&b, 1, "Config", r->config, local && r->partial);
-	if (local && r->partial) {
-		put_key(&b, 1, "Partial");
-		put_str(&b, "true");
-	}
-	put_line(&b, 0);
-	put(&b, "}", 1);
-	b.p[b.len] = 0;
-	*len = b.len;
-	return b.p;
-}

@@ -20,17 +20,19 @@ struct report_options {
 	int quiet; /* no output at all (the background uploader) */
 };
 
-/* The report step for the telem directory dir. cfg is the upload config in
- * force, NULL when there is none that parses: then, in mode on, weeks that
- * could be uploaded wait (their counter files are kept) until there is one.
- * Returns 0, or 1 when something went wrong (reported on stderr). */
-int report_run(const char *dir, const struct upload_config *cfg, const struct report_options *o);
+/* Where the report step gets the upload config: asked at most once, and only
+ * when a week could be uploaded, so that nothing (not even fetching a
+ * config) happens for nothing. load returns 0 with *cfg filled, 1 when there
+ * is no config, -1 when it does not parse (reported). */
+struct config_source {
+	int (*load)(void *arg, struct upload_config *cfg);
+	void *arg;
+};
 
-/* Records in DIR/local/versions.json the package version of program
- * (a counted program name) with build-id prefix buildid (12 hex digits),
- * when an executable of that name and build-id is found on PATH or in
- * /usr/lib/gcc/<target>/<version>/ and dpkg knows its package. For
- * `telem run` and the report step. */
-void report_note_version(const char *dir, const char *program, const char *buildid);
+/* The report step for the telem directory dir. Without a config (src NULL,
+ * or none that parses), weeks that could be uploaded wait, their counter
+ * files kept, until there is one. Returns 0, or 1 when something went wrong
+ * (reported on stderr). */
+int report_run(const char *dir, const struct config_source *src, const struct report_options *o);
 
 #endif

@@ -112,6 +112,16 @@ static void set_options(CURL *c, const struct upload_options *o, const char *url
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 }
 
+/* The answer's first line, for a note on a terminal: the server is not
+ * trusted with control characters. */
+static void first_line(char *out, size_t cap, const char *text)
+{
+	size_t n = 0;
+	for (; text[n] && text[n] != '\n' && text[n] != '\r' && n + 1 < cap; n++)
+		out[n] = (unsigned char)text[n] < 0x20 || text[n] == 0x7f ? '?' : text[n];
+	out[n] = 0;
+}
+
 int upload_request(const struct upload_options *o, const char *path, const char *body, size_t len,
 		   struct upload_result *res, char **reply, size_t *reply_len)
 {
@@ -145,7 +155,7 @@ int upload_request(const struct upload_options *o, const char *path, const char 
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(c);
 	if (r.p)
-		snprintf(res->body, sizeof res->body, "%.*s", (int)strcspn(r.p, "\r\n"), r.p);
+		first_line(res->body, sizeof res->body, r.p);
 	if (reply && rc == CURLE_OK) {
 		*reply = r.p ? r.p : strdup("");
 		*reply_len = r.len;
@@ -184,15 +194,12 @@ int upload_fetch_config(const char *dir, const struct upload_options *o)
 	return rc == 0 ? 0 : 1;
 }
 
+static int64_t name_date(const char *name);
+
 /* "YYYY-MM-DD.json": a report waiting to be sent. */
 static int is_pending(const char *name)
 {
-	char date[11];
-	if (strlen(name) != 15 || strcmp(name + 10, ".json") != 0)
-		return 0;
-	memcpy(date, name, 10);
-	date[10] = 0;
-	return week_parse_date(date) >= 0;
+	return strlen(name) == 15 && strcmp(name + 10, ".json") == 0 && name_date(name) >= 0;
 }
 
 static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -242,7 +249,15 @@ static int settle(const struct upload_options *o, const char *local, const char 
 	return 1;
 }
 
-static int send_one(const char *dir, const struct upload_options *o, const char *name)
+static int64_t name_date(const char *name)
+{
+	char date[11];
+	memcpy(date, name, 10);
+	date[10] = 0;
+	return week_parse_date(date);
+}
+
+static int send_one(const char *dir, const struct upload_options *o, const char *name, int64_t asof)
 {
 	char local[1200], copy[1200], path[64];
 	snprintf(local, sizeof local, "%s/local/%s", dir, name);
@@ -251,6 +266,13 @@ static int send_one(const char *dir, const struct upload_options *o, const char 
 		unlink(local);
 		return 0;
 	}
+	if (name_date(name) <= asof) { /* made under an earlier "on", or by hand */
+		warn(o, local, "dropped unsent: dated on or before the day uploading was turned on");
+		unlink(local);
+		return 1;
+	}
+	if (name_date(name) > today_days())
+		return 0; /* from the future: a clock was wrong; it waits */
 	size_t len;
 	char *body = read_file(local, &len);
 	if (!body) {
@@ -265,7 +287,7 @@ static int send_one(const char *dir, const struct upload_options *o, const char 
 	return rc;
 }
 
-int upload_pending(const char *dir, const struct upload_options *o)
+int upload_pending(const char *dir, const struct upload_options *o, int64_t asof)
 {
 	char local[1100], copies[1100];
 	char **names;
@@ -279,7 +301,7 @@ int upload_pending(const char *dir, const struct upload_options *o)
 		return 1;
 	}
 	for (size_t i = 0; i < n; i++)
-		status |= send_one(dir, o, names[i]);
+		status |= send_one(dir, o, names[i], asof);
 	free_list(names, n);
 	return status;
 }

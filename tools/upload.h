@@ -4,6 +4,7 @@
 #define TELEM_UPLOAD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define UPLOAD_DEFAULT_SERVER "https://telemetry.invalid"
 
@@ -37,9 +38,11 @@ int upload_request(const struct upload_options *o, const char *path, const char 
 int upload_fetch_config(const char *dir, const struct upload_options *o);
 
 /* Sends every DIR/local/<YYYY-MM-DD>.json: 200 -> exact copy in DIR/upload/
- * and the local copy removed; 4xx -> dropped; anything else -> kept.
- * The caller holds the upload lock. Returns 0, or 1 when one was not sent. */
-int upload_pending(const char *dir, const struct upload_options *o);
+ * and the local copy removed; 4xx -> dropped; anything else -> kept. A
+ * report dated on or before asof (the day uploading was last turned on) is
+ * dropped unsent, one dated after today is left alone (Go's checks). The
+ * caller holds the upload lock. Returns 0, or 1 when one was not sent. */
+int upload_pending(const char *dir, const struct upload_options *o, int64_t asof);
 
 /* DIR/local/upload.lock, held with flock until the process ends, so two
  * report steps or uploaders never work on the same reports. wait = 0 gives

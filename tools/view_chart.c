@@ -234,21 +234,20 @@ static long natural_rank(const struct chart_series *s, int kind)
 	return s->label_len && end == s->label + s->label_len && v >= 0 ? v : -1;
 }
 
-static int natural_kind;
-static int by_natural(const void *a, const void *b)
+static int by_natural(const void *a, const void *b, void *kind)
 {
-	long x = natural_rank(a, natural_kind), y = natural_rank(b, natural_kind);
+	long x = natural_rank(a, *(int *)kind), y = natural_rank(b, *(int *)kind);
 	return (x > y) - (x < y);
 }
 
 static void order_buckets(struct chart_series *s, size_t n)
 {
-	for (natural_kind = 0; natural_kind < 3; natural_kind++) {
+	for (int kind = 0; kind < 3; kind++) {
 		size_t i = 0;
-		while (i < n && natural_rank(&s[i], natural_kind) >= 0)
+		while (i < n && natural_rank(&s[i], kind) >= 0)
 			i++;
 		if (i == n) {
-			qsort(s, n, sizeof *s, by_natural);
+			qsort_r(s, n, sizeof *s, by_natural, &kind);
 			return;
 		}
 	}

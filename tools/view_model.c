@@ -284,9 +284,10 @@ static int group_rank(const char *name)
 	return 100;
 }
 
-static int by_group(const void *a, const void *b)
+static int by_group(const void *a, const void *b, void *groups)
 {
-	const struct vm_group *x = a, *y = b;
+	const struct vm_group *x = &((struct vm_group *)groups)[*(const size_t *)a];
+	const struct vm_group *y = &((struct vm_group *)groups)[*(const size_t *)b];
 	int rx = group_rank(x->name), ry = group_rank(y->name);
 	return rx != ry ? rx - ry : strcmp(x->name, y->name);
 }
@@ -296,24 +297,28 @@ static int by_program(const void *a, const void *b)
 	return strcmp(((const struct vm_program *)a)->name, ((const struct vm_program *)b)->name);
 }
 
+/* Orders the groups, then gives each its series (in key order). */
 static void finish_program(struct vm_program *p)
 {
 	for (size_t i = 0; i < p->n_series; i++)
 		tally(p, &p->series[i]);
-	/* Sort the groups, then point each series at its group's new place. */
-	size_t *where = xrealloc(NULL, p->n_groups * sizeof *where);
+	size_t *order = xrealloc(NULL, p->n_groups * sizeof *order), *where = xrealloc(NULL, p->n_groups * sizeof *where);
+	struct vm_group *sorted = xrealloc(NULL, p->n_groups * sizeof *sorted);
 	for (size_t g = 0; g < p->n_groups; g++)
-		p->groups[g].n_series = g; /* remember the old index through the sort */
-	qsort(p->groups, p->n_groups, sizeof *p->groups, by_group);
+		order[g] = g;
+	qsort_r(order, p->n_groups, sizeof *order, by_group, p->groups);
 	for (size_t g = 0; g < p->n_groups; g++) {
-		where[p->groups[g].n_series] = g;
-		p->groups[g].n_series = 0;
+		sorted[g] = p->groups[order[g]];
+		where[order[g]] = g;
 	}
+	free(p->groups);
+	p->groups = sorted;
 	for (size_t i = 0; i < p->n_series; i++) {
 		struct vm_group *g = &p->groups[p->series[i].group = where[p->series[i].group]];
 		g->series = xrealloc(g->series, (g->n_series + 1) * sizeof *g->series);
 		g->series[g->n_series++] = i;
 	}
+	free(order);
 	free(where);
 }
 

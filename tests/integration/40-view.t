@@ -33,7 +33,7 @@ at 2024-06-10 gcc -O2 -Wall -c -o "$W/b.o" "$W/hello.c"
 at 2024-06-10 sh -c 'exit 3'
 (at 2024-06-10 "$PROG/crash_null") 2>/dev/null # the shell's "Segmentation fault" line
 # A program and counter named to break out of the markup, if anything is unescaped.
-"$GEN" --one "$TELEM_DIR" 'evil<i>&"' 2024-06-12 'evil<i>&"/flag:<script>alert(1)</script>' 1 >/dev/null
+"$GEN" --one "$TELEM_DIR" 'evil<i>&"' 2024-06-12 'evil<i>&"/flag:<script>alert(1)</script>&lt;' 1 >/dev/null
 printf '{"Week": "2024-05-29", "Programs": []}' >"$TELEM_DIR/local/2024-05-29.json"
 printf '{"Week": "2024-06-05", "X": 0.5, "Programs": [{"Program": "gcc"}]}' \
 	>"$TELEM_DIR/local/local.2024-06-05.json"
@@ -172,8 +172,8 @@ is "$(page "$PAGE" '[r[:2] for r in table("reports")[1:]]')" \
 	"local reports are listed newest week first"
 
 # Escaping and self-containment.
-is "$(page "$PAGE" 'str("evil<i>&\"/flag:<script>alert(1)</script>" in text and "evil<i>&\"" in text)')" "True" \
-	"names with markup are shown as text"
+is "$(page "$PAGE" 'str("evil<i>&\"/flag:<script>alert(1)</script>&lt;" in text and "evil<i>&\"" in text)')" "True" \
+	"names with markup and entities are shown as text, as they are"
 is "$(grep -c '<script' "$PAGE")" 0 "no <script> element (none of ours, none from a counter name)"
 is "$(grep -ciE 'https?:|//[a-z0-9]' "$PAGE")" 0 "no URL anywhere in the page"
 is "$(page "$PAGE" 'sorted(set(k for k, v in attrs if k in ("src", "href", "action", "srcset", "xlink:href", "style") and not (k == "href" and v.startswith("#"))))')" \

@@ -3,7 +3,9 @@
 # equals the counter files as telem dump --json reads them, summed per
 # report week (files sharing a TimeEnd); RFC 4180 quoting for a stack
 # counter (newlines), a flag with a comma (-Wl,), and names with quotes;
-# records end in CRLF; errors name the file; usage errors exit 2.
+# records end in CRLF; errors name the file; usage errors exit 2. Then the
+# same item's man pages: groff finds nothing to warn about, and telem(1)
+# documents every command telem --help lists and every environment variable.
 . "$(dirname "$0")/../lib.sh"
 GEN=$PROG/gen_year
 need_built "$GEN" "$PROG/crash_null"
@@ -98,4 +100,25 @@ E=$(new_dir)
 is "$("$TELEM" --dir "$E" csv | od -c | head -2 | tr -s ' ')" \
 	"$(printf 'week_begin,week_end,program,version,runtime,goos,goarch,counter,count\r\n' | od -c | head -2 | tr -s ' ')" \
 	"an empty directory gives the header alone"
+
+# --- man pages ---
+if command -v groff >/dev/null; then
+	for page in "$ROOT/man/telem.1" "$ROOT/man/libtelem.7"; do
+		is "$(groff -man -Tutf8 -ww -z "$page" 2>&1)" "" "$(basename "$page"): groff -ww has no warning"
+	done
+	groff -man -Tascii -P-cbou "$ROOT/man/telem.1" 2>/dev/null >"$W/telem.txt"
+	groff -man -Tascii -P-cbou "$ROOT/man/libtelem.7" 2>/dev/null >"$W/libtelem.txt"
+	commands=$("$TELEM" --help | sed -n 's/^  \([a-z]*\) .*/\1/p')
+	missing=$(for c in $commands; do grep -qE "^       $c( |\$)" "$W/telem.txt" || echo "$c"; done)
+	is "$missing" "" "telem(1) has an entry for each of the $(echo $commands | wc -w) commands telem --help lists"
+	missing=$(for v in TELEM_DIR TELEM_MODE TELEM_DEBUG TELEM_CRASH TELEM_TEST_NOW; do
+		grep -q "^       $v" "$W/telem.txt" && grep -q "^       $v" "$W/libtelem.txt" || echo "$v"; done)
+	is "$missing" "" "both pages describe TELEM_DIR, TELEM_MODE, TELEM_DEBUG, TELEM_CRASH, TELEM_TEST_NOW"
+	is "$(sed -n '/^EXIT STATUS/,/^ENVIRONMENT/p' "$W/telem.txt" | grep -cE '^       [012] ')" 3 \
+		"telem(1) gives exit statuses 0, 1 and 2"
+	is "$(grep -cE '^       [a-z]*/(invocations|flag:name|exit:code|maxrss:bucket|signal:NAME)$' "$W/libtelem.txt")" 5 \
+		"libtelem(7) lists what is counted: invocations, flag, exit, maxrss, signal"
+else
+	skip 6 "groff is not installed"
+fi
 done_testing

@@ -141,6 +141,17 @@ is "$(post_paths "$SRV" | tail -n1)" "/upload/2024-06-21" "the next week is sent
 is "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["LastWeek"])' "$(last_post_body "$SRV")")" \
 	"$WEEK" "its LastWeek is the Week of the last report uploaded"
 
+# Nothing over and nothing waiting: not even the config is fetched.
+fresh "on 2024-06-01"
+n=$(requests "$SRV")
+upload_at "$LATER"
+is "$(cat "$W/rc") $(($(requests "$SRV") - n))" "0 0" "mode on with nothing to send: no request at all"
+fresh
+expired_week "$T0"
+echo "on 2024-06-01" >"$TELEM_DIR/mode"
+upload_at $((T0 + 3600))
+is "$(($(requests "$SRV") - n))" 0 "mode on, a week not over yet: no request at all"
+
 # --- data from before the as-of date is never sent ---
 SRV=$W/srv3
 start_server "$SRV" ok --config "$CONFIG"

@@ -129,6 +129,15 @@ upload
 is "$(posts "$SRV") $(ls "$TELEM_DIR/local" | grep -c "^$WEEK.json")" "2 0" \
 	"a report already in DIR/upload is not sent again; its local copy is removed"
 
+# --- a report made under an earlier "on", uploading turned off and on again since ---
+prepare
+echo "on 2024-06-20" >"$TELEM_DIR/mode"
+n=$(posts "$SRV")
+upload
+is "$(posts "$SRV")" "$n" "a waiting report dated before the new as-of date is not sent"
+ok "it is dropped, and said so" grep -q "dropped unsent" "$W/err"
+ok "no copy of it in DIR/upload" dropped
+
 # --- two uploaders at once ---
 SRV=$W/slow
 start_server "$SRV" slow --delay 0.3

@@ -14,6 +14,7 @@
 
 #define SHOWN_BUCKETS 8 /* more buckets than this are drawn as one "other" */
 #define SHOWN_STACKS 25
+#define SHOWN_STACK_BUILDS 6 /* program@version lines per stack; the API has them all */
 
 static const char STYLE[] =
 	"body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#202124;background:#f8f9fa}"
@@ -274,7 +275,8 @@ static void bucket_chart(struct buf *b, json_t *chart, const char *const *weeks,
 	for (size_t k = 0; k < shown; k++)
 		free((void *)s[k].values);
 	free(other);
-	buf_printf(b, "<figcaption>mean share per reporting machine, per week; counts are merged totals</figcaption>");
+	buf_puts(b, "<figcaption>bars: each bucket's mean share per reporting machine, per week; "
+		    "legend: merged count over all weeks, share in the last week</figcaption>");
 	if (nb > SHOWN_BUCKETS)
 		all_buckets(b, v, nb);
 	free(v);
@@ -371,7 +373,12 @@ static void stack_row(struct buf *b, json_t *s, size_t rank)
 		   (long long)jint(s, "total"), (long long)jint(s, "reports"));
 	size_t i;
 	json_t *p;
-	json_array_foreach(json_object_get(s, "programs"), i, p) {
+	json_t *programs = json_object_get(s, "programs");
+	json_array_foreach(programs, i, p) {
+		if (i == SHOWN_STACK_BUILDS && json_array_size(programs) > SHOWN_STACK_BUILDS + 1) {
+			buf_printf(b, "<br>and %zu more", json_array_size(programs) - i);
+			break;
+		}
 		buf_puts(b, i ? "<br>" : "");
 		buf_html_str(b, jstr(p, "program"));
 		buf_puts(b, "@");

@@ -25,7 +25,8 @@ static const char USAGE[] =
 	"Receives telem reports (POST /upload/YYYY-MM-DD), checks each against the\n"
 	"upload config it publishes (GET /config), stores it once in the SQLite\n"
 	"database FILE, and serves a dashboard (GET /) and its data as JSON\n"
-	"(GET /api/summary, /api/programs, /api/counters?program=NAME, /api/stacks).\n"
+	"(GET /api/summary, /api/programs, /api/counters?program=NAME,\n"
+	"/api/stacks[?program=NAME]). One log line per request on stderr.\n"
 	"SIGTERM or SIGINT: stop accepting, finish the requests in flight, close.\n\n"
 	"  --db FILE          the database (created when missing; WAL mode)\n"
 	"  --listen HOST:PORT address to serve on, e.g. 127.0.0.1:8080 or [::1]:8080;\n"
@@ -109,6 +110,9 @@ static int parse_listen(const char *spec, struct sockaddr_storage *out)
 		h++, hlen -= 2;
 	memcpy(host, h, hlen);
 	host[hlen] = '\0';
+	unsigned long long port;
+	if (parse_number(colon + 1, 0, 65535, &port) < 0) /* getaddrinfo would wrap 99999 around */
+		return -1;
 	struct addrinfo hints = {.ai_flags = AI_NUMERICSERV, .ai_socktype = SOCK_STREAM}, *res;
 	if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
 		return -1;

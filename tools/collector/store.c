@@ -95,6 +95,9 @@ static int init_writer(struct store *s, int full_sync, char *err, size_t errlen)
 		return -1;
 	if (exec(db, full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", s->path, err, errlen) < 0)
 		return -1;
+	/* the aggregate tables' pages are touched by every upload: keep them in memory */
+	if (exec(db, "PRAGMA cache_size=-65536", s->path, err, errlen) < 0)
+		return -1;
 	long long version = 0;
 	if (pragma_int(db, "PRAGMA user_version", &version) < 0)
 		return snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(db)), -1;
@@ -298,19 +301,22 @@ static int add_programs(struct store *s, const struct report *r, const char *per
 	return 0;
 }
 
+static void bind_row(sqlite3_stmt *st, sqlite3_int64 id, const struct report *r, const struct report_row *row)
+{
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, r->week, DATE_LEN);
+	bind_text(st, 3, row->program, strlen(row->program));
+	bind_text(st, 4, row->version, strlen(row->version));
+	bind_text(st, 5, row->counter, row->counter_len);
+	sqlite3_bind_int64(st, 6, row->count);
+	sqlite3_bind_int(st, 7, row->is_stack);
+}
+
 static int add_rows(struct store *s, sqlite3_int64 id, const struct report *r)
 {
-	sqlite3_stmt *st = s->stmt[ST_COUNT];
 	for (size_t i = 0; i < r->n_rows; i++) {
-		const struct report_row *row = &r->rows[i];
-		sqlite3_bind_int64(st, 1, id);
-		bind_text(st, 2, r->week, DATE_LEN);
-		bind_text(st, 3, row->program, strlen(row->program));
-		bind_text(st, 4, row->version, strlen(row->version));
-		bind_text(st, 5, row->counter, row->counter_len);
-		sqlite3_bind_int64(st, 6, row->count);
-		sqlite3_bind_int(st, 7, row->is_stack);
-		if (run(st) < 0)
+		bind_row(s->stmt[ST_COUNT], id, r, &r->rows[i]);
+		if (run(s->stmt[ST_COUNT]) < 0)
 			return -1;
 	}
 	return 0;

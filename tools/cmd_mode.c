@@ -28,7 +28,7 @@ static int set_mode(struct cli *cli, const struct command *cmd, int argc, char *
 	if (write_file_atomic(path, line, strlen(line), 0644) < 0)
 		return fail(path, "cannot write the mode file: %s", strerror(errno));
 	if (strcmp(mode, "on") == 0)
-		printf("telem: uploading is on; only data collected from today on is uploaded.\n\n%s",
+		printf("telem: uploading is on; only weeks that begin after today are uploaded.\n\n%s",
 		       consent_explanation);
 	return 0;
 }

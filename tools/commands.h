@@ -26,7 +26,7 @@ int cmd_upload(struct cli *cli, int argc, char **argv);
 #define USAGE_ON \
 	"usage: telem on\n\n" \
 	"Allows telem to upload, once a week, the counters and crash stacks named in\n" \
-	"the public upload config. Only data collected from today on is uploaded.\n"
+	"the public upload config. Only weeks that begin after today are uploaded.\n"
 #define USAGE_OFF \
 	"usage: telem off\n\n" \
 	"Stops all collection: the shim opens nothing and nothing is uploaded.\n" \

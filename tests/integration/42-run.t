@@ -11,18 +11,20 @@ python3 "$ROOT/scripts/genproject.py" "$work/proj" 12 --fail 5 --crash >/dev/nul
 
 # 1. The build under strace, through telem run: every execve the kernel saw,
 #    per program, against the summary's runs.
-( cd "$work/proj" && strace -f -qq -o "$work/trace" -e trace=execve \
+# -ff: one log a process, so no execve line is split by another's output.
+( cd "$work/proj" && strace -ff -qq -o "$work/trace" -e trace=execve \
 	"$TELEM" run --json -- sh -c 'make -j2 -k >/dev/null 2>&1' >"$work/run.json" 2>"$work/run.err" )
 status=$?
 ( cd "$work/proj" && make clean >/dev/null 2>&1; make -j2 -k >/dev/null 2>&1 )
 plain=$?
 is "$status" "$plain" "telem run exits with make's status ($plain)"
 python3 - "$work/trace" "$work/run.json" >"$work/cmp" 2>&1 <<'PY'
-import json, os, re, sys
+import glob, json, os, re, sys
 trace, summary = sys.argv[1], json.load(open(sys.argv[2]))
 seen = {}
-for line in open(trace):
-    m = re.match(r'\d+\s+execve\("([^"]+)".* = 0$', line)
+lines = [l for f in glob.glob(trace + '.*') for l in open(f)]
+for line in lines:
+    m = re.match(r'execve\("([^"]+)".* = 0$', line)
     if not m:
         continue
     path = os.path.realpath(m.group(1))
@@ -38,7 +40,9 @@ print('strace', sorted(seen.items()))
 print('summary', sorted(runs.items()))
 sys.exit(1 if bad else 0)
 PY
-ok "summary runs equal strace's execve count for every program" test $? -eq 0 || diag "$(cat "$work/cmp")"
+cmp_status=$?
+diag "$(cat "$work/cmp")"
+ok "summary runs equal strace's execve count for every program" test "$cmp_status" -eq 0
 ok "the compile failure appears (gcc failed >= 1)" python3 -c "
 import json,sys; s=json.load(open('$work/run.json'))
 sys.exit(0 if any(p['program']=='gcc' and p['failed']>=1 for p in s['programs']) else 1)"

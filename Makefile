@@ -20,9 +20,10 @@ TOOLS_CFLAGS = $(STD) $(WARN) $(CFLAGS) -Ishim
 TOOLS_SRC = $(wildcard tools/*.c)
 TOOLS_HDR = $(wildcard tools/*.h)
 
-# The collector: a server of its own (libmicrohttpd, SQLite), not linked into telem.
-COLLECTOR_SRC = $(wildcard tools/collector/*.c)
-COLLECTOR_HDR = $(wildcard tools/collector/*.h)
+# The collector: a server of its own (libmicrohttpd, SQLite), not linked into telem;
+# it shares the upload config parser and the shim's calendar dates with it.
+COLLECTOR_SRC = $(wildcard tools/collector/*.c) tools/config.c shim/week.c
+COLLECTOR_HDR = $(wildcard tools/collector/*.h) tools/config.h shim/week.h shim/bytes.h shim/sys.h
 COLLECTOR_LIBS = -lmicrohttpd -lsqlite3 -ljansson -lpthread -lm
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)

@@ -31,6 +31,9 @@ static int word_is(const char *buf, size_t len, const char *word)
 	return len >= n && bytes_equal(buf, word, n) && (len == n || buf[n] == ' ' || buf[n] == '\n');
 }
 
+/* Passed as asof by callers that need no date. */
+int64_t mode_no_date;
+
 enum telem_mode mode_parse(const char *buf, size_t len, int64_t *asof)
 {
 	*asof = -1;
@@ -42,7 +45,9 @@ enum telem_mode mode_parse(const char *buf, size_t len, int64_t *asof)
 		return MODE_OFF;
 	else
 		m = MODE_LOCAL, skip = 6;
-	if (len >= skip + 10 && buf[skip - 1] == ' ') {
+	/* The shim reads the date only for "on" (whose date decides whether it
+	 * is on at all): for local and off it is the tools' business. */
+	if (len >= skip + 10 && buf[skip - 1] == ' ' && (m == MODE_ON || asof != &mode_no_date)) {
 		char date[11];
 		bytes_copy(date, buf + skip, 10);
 		date[10] = 0;

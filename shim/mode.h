@@ -17,6 +17,8 @@ int mode_dir(char *out, size_t cap, const char *telem_dir, const char *xdg, cons
 /* Parses a mode file's text. *asof gets the date in days since the epoch
  * when one is given, else -1. Unknown text counts as local: collect, never upload. */
 enum telem_mode mode_parse(const char *buf, size_t len, int64_t *asof);
+/* An asof for callers that need no date (the shim): saves parsing it. */
+extern int64_t mode_no_date;
 
 /* Reads <dir>/mode. A missing or unreadable file is local. */
 enum telem_mode mode_read(const char *dir, int64_t *asof);

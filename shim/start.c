@@ -162,9 +162,8 @@ static void start(int argc, char **argv, char **envp)
 		telem_debug("no telem directory (set TELEM_DIR or HOME)", 0);
 		return;
 	}
-	int64_t asof;
 	int mode_fd = -1;
-	telem.mode = env_mode == MODE_LOCAL ? MODE_LOCAL : mode_read_keep(telem.dir, &asof, &mode_fd);
+	telem.mode = env_mode == MODE_LOCAL ? MODE_LOCAL : mode_read_keep(telem.dir, &mode_no_date, &mode_fd);
 	if (telem.mode == MODE_OFF) {
 		sys_close_two(mode_fd, -1);
 		return;

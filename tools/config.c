@@ -1,99 +1,376 @@
-/* The upload config (config.h): parsed with jansson, checked field by field,
- * counter names expanded and sorted so a report's counters are looked up by
- * binary search. */
+/* The upload config (config.h): parsed with jansson and checked field by
+ * field, once for both binaries; counter names are expanded and sorted so a
+ * report's counters are looked up by binary search. */
 #define _GNU_SOURCE
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "cli.h"
+#define MAX_STACK_DEPTH 1024
 
-/* Where a field error is: "Programs[2].Counters[0]". */
-struct where {
-	const char *source;
-	int quiet;
-	char path[128];
+/* One step of a path into a JSON document: a member (key) or an index. */
+struct json_step {
+	const char *key; /* NULL: index */
+	size_t index;
 };
 
-static int field_error(const struct where *w, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int field_error(const struct where *w, const char *field, const char *fmt, ...)
+/* The line on which a value stands, for FILE:LINE errors. The walker
+ * trusts its input: jansson has already accepted it. */
+struct cursor {
+	const char *p, *end;
+};
+
+static void skip_ws(struct cursor *c)
 {
-	if (w->quiet)
-		return -1;
-	char msg[256];
+	while (c->p < c->end && strchr(" \t\r\n", *c->p) && *c->p)
+		c->p++;
+}
+
+static void skip_string(struct cursor *c)
+{
+	for (c->p++; c->p < c->end && *c->p != '"'; c->p++)
+		if (*c->p == '\\')
+			c->p++;
+	c->p++;
+}
+
+static void skip_value(struct cursor *c)
+{
+	skip_ws(c);
+	if (c->p >= c->end)
+		return;
+	if (*c->p == '"') {
+		skip_string(c);
+		return;
+	}
+	if (*c->p != '[' && *c->p != '{') {
+		while (c->p < c->end && !strchr(",]} \t\r\n", *c->p))
+			c->p++;
+		return;
+	}
+	int depth = 0;
+	do {
+		if (*c->p == '"') {
+			skip_string(c);
+			continue;
+		}
+		if (*c->p == '[' || *c->p == '{')
+			depth++;
+		else if (*c->p == ']' || *c->p == '}')
+			depth--;
+		c->p++;
+	} while (depth > 0 && c->p < c->end);
+}
+
+/* From an object's '{' to the value of member key; 0 when absent. */
+static int enter_member(struct cursor *c, const char *key)
+{
+	size_t klen = strlen(key);
+	c->p++;
+	for (;;) {
+		skip_ws(c);
+		if (c->p >= c->end || *c->p != '"')
+			return 0;
+		const char *name = c->p + 1;
+		skip_string(c);
+		int match = (size_t)(c->p - 1 - name) == klen && memcmp(name, key, klen) == 0;
+		skip_ws(c);
+		c->p++; /* ':' */
+		skip_ws(c);
+		if (match)
+			return 1;
+		skip_value(c);
+		skip_ws(c);
+		if (c->p >= c->end || *c->p != ',')
+			return 0;
+		c->p++;
+	}
+}
+
+/* From an array's '[' to element index; 0 when absent. */
+static int enter_index(struct cursor *c, size_t index)
+{
+	c->p++;
+	for (size_t i = 0;; i++) {
+		skip_ws(c);
+		if (c->p >= c->end || *c->p == ']')
+			return 0;
+		if (i == index)
+			return 1;
+		skip_value(c);
+		skip_ws(c);
+		if (c->p >= c->end || *c->p != ',')
+			return 0;
+		c->p++;
+	}
+}
+
+static int line_at(const char *text, const char *p)
+{
+	int line = 1;
+	for (const char *q = text; q < p; q++)
+		line += *q == '\n';
+	return line;
+}
+
+static int json_line_of(const char *text, size_t len, const struct json_step *path, int n)
+{
+	struct cursor c = {text, text + len};
+	skip_ws(&c);
+	const char *found = c.p;
+	for (int i = 0; i < n && c.p < c.end; i++) {
+		struct cursor next = c;
+		int ok = path[i].key ? *c.p == '{' && enter_member(&next, path[i].key)
+				     : *c.p == '[' && enter_index(&next, path[i].index);
+		if (!ok)
+			break;
+		c = next;
+		found = c.p;
+	}
+	return line_at(text, found < c.end ? found : c.end);
+}
+
+/* Where the check is in the document, for "Programs[1].Name: ..." and its line. */
+struct checker {
+	const char *text;
+	size_t len;
+	struct json_step steps[8];
+	int depth;
+	struct config_error *err;
+};
+
+static void push_key(struct checker *c, const char *key)
+{
+	c->steps[c->depth++] = (struct json_step){key, 0};
+}
+
+static void push_index(struct checker *c, size_t index)
+{
+	c->steps[c->depth++] = (struct json_step){NULL, index};
+}
+
+static void pop(struct checker *c)
+{
+	c->depth--;
+}
+
+static int bad(struct checker *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(struct checker *c, const char *fmt, ...)
+{
+	char *out = c->err->text;
+	size_t cap = sizeof c->err->text;
+	int n = 0;
+	c->err->line = json_line_of(c->text, c->len, c->steps, c->depth);
+	out[0] = 0;
+	for (int i = 0; i < c->depth && (size_t)n < cap; i++) {
+		if (c->steps[i].key)
+			n += snprintf(out + n, cap - (size_t)n, "%s%s", i ? "." : "", c->steps[i].key);
+		else
+			n += snprintf(out + n, cap - (size_t)n, "[%zu]", c->steps[i].index);
+	}
+	if (c->depth && (size_t)n < cap)
+		n += snprintf(out + n, cap - (size_t)n, ": ");
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	if ((size_t)n < cap)
+		vsnprintf(out + n, cap - (size_t)n, fmt, ap);
 	va_end(ap);
-	int dot = w->path[0] && field[0];
-	if (w->path[0] || field[0])
-		fail(w->source, "%s%s%s: %s", w->path, dot ? "." : "", field, msg);
-	else
-		fail(w->source, "%s", msg);
 	return -1;
 }
 
-/* An optional list of strings: absent or null gives *any = 1. */
-static int string_list(const struct where *w, json_t *obj, const char *field, char ***out, size_t *n, int *any)
+/* Every member of obj must be one of allowed (NULL-terminated): a typo such
+ * as "Counter" must not silently allow nothing. */
+static int check_members(struct checker *c, json_t *obj, const char *const *allowed)
 {
-	json_t *a = json_object_get(obj, field);
-	*out = NULL;
-	*n = 0;
-	if (any)
-		*any = !a || json_is_null(a);
-	if (!a || json_is_null(a))
-		return 0;
-	if (!json_is_array(a))
-		return field_error(w, field, "not a list of strings");
-	*out = calloc(json_array_size(a) + 1, sizeof **out);
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		json_t *s = json_array_get(a, i);
-		if (!json_is_string(s))
-			return field_error(w, field, "item %zu is not a string", i);
-		(*out)[(*n)++] = strdup(json_string_value(s));
+	const char *key;
+	json_t *value;
+	json_object_foreach(obj, key, value) {
+		const char *const *a = allowed;
+		while (*a && strcmp(*a, key) != 0)
+			a++;
+		if (!*a) {
+			push_key(c, key);
+			return bad(c, "unknown field (expected one of the fields of Go's UploadConfig)");
+		}
 	}
 	return 0;
 }
 
-static void free_strings(char **s, size_t n)
+static int is_name(json_t *v)
 {
-	for (size_t i = 0; i < n; i++)
-		free(s[i]);
-	free(s);
+	const char *s = json_string_value(v);
+	return s && s[0] && !strpbrk(s, " \t\r\n");
 }
 
-int config_expand(const char *name, char ***out)
+/* A required non-empty string without blanks. */
+static int get_name(struct checker *c, json_t *obj, const char *key, const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+	push_key(c, key);
+	if (!v)
+		return bad(c, "missing");
+	if (!is_name(v))
+		return bad(c, "must be a non-empty string without blanks");
+	pop(c);
+	*out = json_string_value(v);
+	return 0;
+}
+
+/* A list of names; absent gives *any = 1 (or an error when required). */
+static int get_names(struct checker *c, json_t *obj, const char *key, int required, char ***out, size_t *n, int *any)
+{
+	json_t *v = json_object_get(obj, key);
+	*any = !v;
+	push_key(c, key);
+	if (!v) {
+		if (required)
+			return bad(c, "missing");
+		pop(c);
+		return 0;
+	}
+	if (!json_is_array(v) || (required && json_array_size(v) == 0))
+		return bad(c, required ? "must be a non-empty array of strings" : "must be an array of strings");
+	if (!(*out = calloc(json_array_size(v) + 1, sizeof **out)))
+		return bad(c, "out of memory");
+	size_t i;
+	json_t *item;
+	json_array_foreach(v, i, item) {
+		push_index(c, i);
+		if (!is_name(item))
+			return bad(c, "must be a non-empty string without blanks");
+		if (!((*out)[*n] = strdup(json_string_value(item))))
+			return bad(c, "out of memory");
+		(*n)++;
+		pop(c);
+	}
+	pop(c);
+	return 0;
+}
+
+static int in_range(json_t *v)
+{
+	return json_number_value(v) >= 0 && json_number_value(v) <= 1;
+}
+
+/* SampleRate: absent = 1. */
+static int get_sample_rate(struct checker *c, json_t *root, double *out)
+{
+	json_t *v = json_object_get(root, "SampleRate");
+	push_key(c, "SampleRate");
+	if (v && (!json_is_number(v) || !in_range(v)))
+		return bad(c, "must be a number from 0 to 1");
+	pop(c);
+	*out = v ? json_number_value(v) : 1.0;
+	return 0;
+}
+
+/* An item's Rate (absent = 0, never uploaded), reported as "item N: ..."
+ * of its list, the wording telem has always used. */
+static int get_item_rate(struct checker *c, json_t *item, size_t i, double *out)
+{
+	json_t *v = json_object_get(item, "Rate");
+	if (v && !json_is_number(v))
+		return bad(c, "item %zu: Rate is not a number", i);
+	if (v && !in_range(v))
+		return bad(c, "item %zu: Rate must be from 0 to 1", i);
+	*out = v ? json_number_value(v) : 0;
+	return 0;
+}
+
+static int add_rate(struct checker *c, struct config_rate **r, size_t *n, char *name, double rate, int depth)
+{
+	struct config_rate *more = name ? realloc(*r, (*n + 1) * sizeof **r) : NULL;
+	if (!more) {
+		free(name);
+		return bad(c, "out of memory");
+	}
+	*r = more;
+	(*r)[(*n)++] = (struct config_rate){name, rate, depth};
+	return 0;
+}
+
+/* Go's chart:{a,b} form: at most one "{", closed by the final "}", no
+ * empty alternative. Adds every expanded name. */
+static int add_counter(struct checker *c, const char *name, double rate, struct config_rate **r, size_t *n)
 {
 	const char *open = strchr(name, '{');
-	size_t len = strlen(name);
-	if (!open) {
-		*out = calloc(1, sizeof **out);
-		(*out)[0] = strdup(name);
-		return 1;
+	if (!open)
+		return add_rate(c, r, n, strdup(name), rate, 0);
+	size_t nlen = strlen(name);
+	if (name[nlen - 1] != '}' || strchr(open + 1, '{') || memchr(open, '}', (size_t)(name + nlen - 1 - open)))
+		return bad(c, "a bucket list must be one {a,b,...} at the end of the name (malformed buckets in \"%s\")",
+			   name);
+	const char *item = open + 1, *end = name + nlen - 1;
+	while (item <= end) {
+		const char *comma = memchr(item, ',', (size_t)(end - item));
+		const char *item_end = comma ? comma : end;
+		char *full;
+		if (item_end == item)
+			return bad(c, "empty bucket in {...}");
+		if (asprintf(&full, "%.*s%.*s", (int)(open - name), name, (int)(item_end - item), item) < 0)
+			full = NULL;
+		if (add_rate(c, r, n, full, rate, 0) < 0)
+			return -1;
+		item = item_end + 1;
 	}
-	/* Go's rule: one group of buckets, closing the name. */
-	if (len < 2 || name[len - 1] != '}' || strchr(open + 1, '{') || memchr(open, '}', len - 1 - (size_t)(open - name)))
+	return 0;
+}
+
+/* What a Counters or Stacks item shares: an object of known fields, a
+ * Name and a Rate. */
+static int check_item(struct checker *c, json_t *item, size_t i, const char *const *fields, const char *shape,
+		      const char **name, double *rate)
+{
+	if (!json_is_object(item))
+		return bad(c, "item %zu: must be an object %s", i, shape);
+	push_index(c, i);
+	if (check_members(c, item, fields) < 0 || get_name(c, item, "Name", name) < 0)
 		return -1;
-	size_t prefix = (size_t)(open - name), n = 1;
-	for (const char *p = open; *p; p++)
-		n += *p == ',';
-	*out = calloc(n, sizeof **out);
-	const char *item = open + 1;
-	for (size_t i = 0; i < n; i++) {
-		const char *end = strchr(item, ',');
-		if (!end)
-			end = name + len - 1;
-		if (asprintf(&(*out)[i], "%.*s%.*s", (int)prefix, name, (int)(end - item), item) < 0)
-			abort();
-		item = end + 1;
-	}
-	return (int)n;
+	pop(c);
+	return get_item_rate(c, item, i, rate);
+}
+
+static int check_counter(struct checker *c, json_t *item, size_t i, struct config_program *p)
+{
+	static const char *const fields[] = {"Name", "Rate", NULL};
+	const char *name;
+	double rate;
+	if (check_item(c, item, i, fields, "{\"Name\", \"Rate\"}", &name, &rate) < 0)
+		return -1;
+	push_index(c, i);
+	push_key(c, "Name");
+	if (add_counter(c, name, rate, &p->counters, &p->n_counters) < 0)
+		return -1;
+	pop(c);
+	pop(c);
+	return 0;
+}
+
+static int check_stack(struct checker *c, json_t *item, size_t i, struct config_program *p)
+{
+	static const char *const fields[] = {"Name", "Rate", "Depth", NULL};
+	const char *name;
+	double rate;
+	if (check_item(c, item, i, fields, "{\"Name\", \"Rate\", \"Depth\"}", &name, &rate) < 0)
+		return -1;
+	push_index(c, i);
+	json_t *depth = json_object_get(item, "Depth");
+	push_key(c, "Depth");
+	if (!depth)
+		return bad(c, "missing (the most frames a stack may have)");
+	if (!json_is_integer(depth) || json_integer_value(depth) < 1 || json_integer_value(depth) > MAX_STACK_DEPTH)
+		return bad(c, "must be an integer from 1 to %d", MAX_STACK_DEPTH);
+	pop(c);
+	pop(c);
+	return add_rate(c, &p->stacks, &p->n_stacks, strdup(name), rate, (int)json_integer_value(depth));
 }
 
 static int by_rate_name(const void *a, const void *b)
@@ -101,7 +378,7 @@ static int by_rate_name(const void *a, const void *b)
 	return strcmp(((const struct config_rate *)a)->name, ((const struct config_rate *)b)->name);
 }
 
-/* Sorts and removes duplicate names, keeping the highest rate. */
+/* Sorts and removes duplicate names, keeping the highest rate and depth. */
 static void sort_unique(struct config_rate *r, size_t *n)
 {
 	if (*n == 0)
@@ -112,7 +389,7 @@ static void sort_unique(struct config_rate *r, size_t *n)
 		if (strcmp(r[out].name, r[i].name) == 0) {
 			if (r[i].rate > r[out].rate)
 				r[out].rate = r[i].rate;
-			if (r[i].depth == 0 || (r[out].depth && r[i].depth > r[out].depth))
+			if (r[i].depth > r[out].depth)
 				r[out].depth = r[i].depth;
 			free(r[i].name);
 		} else {
@@ -122,134 +399,176 @@ static void sort_unique(struct config_rate *r, size_t *n)
 	*n = out + 1;
 }
 
-/* One {"Name", "Rate", "Depth"} item, expanded (counters) or not (stacks). */
-static int rate_item(const struct where *w, const char *field, size_t i, json_t *o, int expand,
-		     struct config_rate **r, size_t *n)
+/* Counters or Stacks of a program: an optional list of objects. */
+static int check_rates(struct checker *c, json_t *prog, const char *key, struct config_program *p,
+		       int (*check_item)(struct checker *, json_t *, size_t, struct config_program *))
 {
-	json_t *name = json_object_get(o, "Name"), *rate = json_object_get(o, "Rate");
-	json_t *depth = json_object_get(o, "Depth");
-	if (!json_is_object(o))
-		return field_error(w, field, "item %zu is not an object", i);
-	if (!json_is_string(name))
-		return field_error(w, field, "item %zu: Name is missing or not a string", i);
-	if (rate && !json_is_number(rate) && !json_is_null(rate))
-		return field_error(w, field, "item %zu: Rate is not a number", i);
-	if (depth && !json_is_integer(depth) && !json_is_null(depth))
-		return field_error(w, field, "item %zu: Depth is not an integer", i);
-	if (json_is_integer(depth) && json_integer_value(depth) < 0)
-		return field_error(w, field, "item %zu: Depth is negative", i);
-	char **names;
-	int k = expand ? config_expand(json_string_value(name), &names) : -2;
-	if (k == -1)
-		return field_error(w, field, "item %zu: malformed buckets in \"%s\"", i, json_string_value(name));
-	if (k == -2) {
-		names = calloc(1, sizeof *names);
-		names[0] = strdup(json_string_value(name));
-		k = 1;
-	}
-	*r = realloc(*r, (*n + (size_t)k) * sizeof **r);
-	for (int j = 0; j < k; j++)
-		(*r)[(*n)++] = (struct config_rate){names[j], json_is_number(rate) ? json_number_value(rate) : 0,
-						    json_is_integer(depth) ? (int)json_integer_value(depth) : 0};
-	free(names);
-	return 0;
-}
-
-static int rate_list(const struct where *w, json_t *prog, const char *field, int expand, struct config_rate **r,
-		     size_t *n)
-{
-	json_t *a = json_object_get(prog, field);
-	*r = NULL;
-	*n = 0;
-	if (!a || json_is_null(a))
-		return 0;
-	if (!json_is_array(a))
-		return field_error(w, field, "not a list");
-	for (size_t i = 0; i < json_array_size(a); i++)
-		if (rate_item(w, field, i, json_array_get(a, i), expand, r, n) < 0)
+	json_t *list = json_object_get(prog, key);
+	push_key(c, key);
+	if (list && !json_is_array(list))
+		return bad(c, "not a list");
+	size_t i;
+	json_t *item;
+	json_array_foreach(list, i, item)
+		if (check_item(c, item, i, p) < 0)
 			return -1;
-	sort_unique(*r, n);
+	pop(c);
 	return 0;
 }
 
-static int program(struct where *w, json_t *o, struct config_program *p)
+static int check_program(struct checker *c, struct upload_config *cfg, json_t *prog, struct config_program *p)
 {
-	json_t *name = json_object_get(o, "Name");
-	if (!json_is_object(o))
-		return field_error(w, "", "not an object");
-	if (!json_is_string(name))
-		return field_error(w, "Name", "missing or not a string");
-	p->name = strdup(json_string_value(name));
-	if (string_list(w, o, "Versions", &p->versions, &p->n_versions, &p->any_version) < 0 ||
-	    rate_list(w, o, "Counters", 1, &p->counters, &p->n_counters) < 0 ||
-	    rate_list(w, o, "Stacks", 0, &p->stacks, &p->n_stacks) < 0)
+	static const char *const fields[] = {"Name", "Versions", "Counters", "Stacks", NULL};
+	const char *name;
+	if (!json_is_object(prog))
+		return bad(c, "must be an object {\"Name\", \"Versions\", \"Counters\", \"Stacks\"}");
+	if (check_members(c, prog, fields) < 0 || get_name(c, prog, "Name", &name) < 0)
 		return -1;
-	return 0;
-}
-
-static int programs(struct where *w, json_t *root, struct upload_config *c)
-{
-	json_t *a = json_object_get(root, "Programs");
-	if (!a || json_is_null(a))
-		return 0;
-	if (!json_is_array(a))
-		return field_error(w, "Programs", "not a list");
-	c->programs = calloc(json_array_size(a) + 1, sizeof *c->programs);
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		snprintf(w->path, sizeof w->path, "Programs[%zu]", i);
-		c->n_programs++;
-		if (program(w, json_array_get(a, i), &c->programs[i]) < 0)
-			return -1;
+	if (config_find_program(cfg, name)) {
+		push_key(c, "Name");
+		return bad(c, "program \"%s\" is listed twice", name);
 	}
-	w->path[0] = 0;
+	if (!(p->name = strdup(name)))
+		return bad(c, "out of memory");
+	if (get_names(c, prog, "Versions", 0, &p->versions, &p->n_versions, &p->any_version) < 0 ||
+	    check_rates(c, prog, "Counters", p, check_counter) < 0 || check_rates(c, prog, "Stacks", p, check_stack) < 0)
+		return -1;
+	sort_unique(p->counters, &p->n_counters);
+	sort_unique(p->stacks, &p->n_stacks);
 	return 0;
 }
 
-static int top_fields(struct where *w, json_t *root, struct upload_config *c)
+static int check_programs(struct checker *c, struct upload_config *cfg, json_t *root)
 {
-	json_t *version = json_object_get(root, "Version"), *rate = json_object_get(root, "SampleRate");
+	json_t *list = json_object_get(root, "Programs");
+	push_key(c, "Programs");
+	if (!list)
+		return bad(c, "missing");
+	if (!json_is_array(list))
+		return bad(c, "must be an array of programs");
+	cfg->programs = calloc(json_array_size(list) + 1, sizeof *cfg->programs);
+	if (!cfg->programs)
+		return bad(c, "out of memory");
+	size_t i;
+	json_t *prog;
+	json_array_foreach(list, i, prog) {
+		push_index(c, i);
+		/* counted before the check, so that config_free frees a half-made entry */
+		cfg->n_programs++;
+		if (check_program(c, cfg, prog, &cfg->programs[i]) < 0)
+			return -1;
+		pop(c);
+	}
+	pop(c);
+	return 0;
+}
+
+static int check_root(struct checker *c, struct upload_config *cfg, json_t *root)
+{
+	static const char *const fields[] = {"Version", "GOOS", "GOARCH", "GoVersion", "SampleRate", "Programs", NULL};
+	const char *version = "";
+	int any;
 	if (!json_is_object(root))
-		return field_error(w, "", "the config is not a JSON object");
-	if (version && !json_is_string(version) && !json_is_null(version))
-		return field_error(w, "Version", "not a string");
-	c->version = strdup(json_is_string(version) ? json_string_value(version) : "");
-	if (rate && !json_is_number(rate) && !json_is_null(rate))
-		return field_error(w, "SampleRate", "not a number");
-	c->sample_rate = json_is_number(rate) ? json_number_value(rate) : 1.0;
-	if (string_list(w, root, "GOOS", &c->goos, &c->n_goos, NULL) < 0 ||
-	    string_list(w, root, "GOARCH", &c->goarch, &c->n_goarch, NULL) < 0 ||
-	    string_list(w, root, "GoVersion", &c->goversion, &c->n_goversion, &c->any_goversion) < 0)
+		return bad(c, "the config must be a JSON object");
+	if (check_members(c, root, fields) < 0 ||
+	    (json_object_get(root, "Version") && get_name(c, root, "Version", &version) < 0) ||
+	    get_names(c, root, "GOOS", 1, &cfg->goos, &cfg->n_goos, &any) < 0 ||
+	    get_names(c, root, "GOARCH", 1, &cfg->goarch, &cfg->n_goarch, &any) < 0 ||
+	    get_names(c, root, "GoVersion", 0, &cfg->goversion, &cfg->n_goversion, &cfg->any_goversion) < 0 ||
+	    get_sample_rate(c, root, &cfg->sample_rate) < 0)
 		return -1;
-	return 0;
+	if (!(cfg->version = strdup(version)))
+		return bad(c, "out of memory");
+	return check_programs(c, cfg, root);
 }
 
-int config_parse(const char *text, size_t len, const char *source, int quiet, struct upload_config *c)
+int config_check(const char *text, size_t len, struct upload_config *c, struct config_error *err)
 {
 	memset(c, 0, sizeof *c);
-	json_error_t err;
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+	json_error_t jerr;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		if (!quiet)
-			fail(NULL, "%s:%d: %s", source, err.line, err.text);
+		err->not_json = 1;
+		err->line = jerr.line;
+		snprintf(err->text, sizeof err->text, "%s", jerr.text);
 		return -1;
 	}
-	struct where w = {source, quiet, ""};
-	int rc = top_fields(&w, root, c) < 0 || programs(&w, root, c) < 0 ? -1 : 0;
+	struct checker k = {text, len, {{0}}, 0, err};
+	err->not_json = 0;
+	int rc = check_root(&k, c, root);
 	json_decref(root);
 	if (rc < 0)
 		config_free(c);
 	return rc;
 }
 
+int config_parse(const char *text, size_t len, const char *source, int quiet, struct upload_config *c)
+{
+	struct config_error err;
+	if (config_check(text, len, c, &err) == 0)
+		return 0;
+	/* a field error keeps "<source>: <path>" together, as telem always printed it */
+	if (!quiet && err.not_json)
+		fprintf(stderr, "telem: %s:%d: %s\n", source, err.line, err.text);
+	else if (!quiet)
+		fprintf(stderr, "telem: %s: %s (line %d)\n", source, err.text, err.line);
+	return -1;
+}
+
+char *config_read_file(const char *path, size_t *len)
+{
+	/* O_NONBLOCK: a FIFO must not hang us; only regular files are read. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return NULL;
+	}
+	char *text = NULL;
+	size_t cap = 0;
+	*len = 0;
+	for (;;) {
+		if (*len + 4096 + 1 > cap) {
+			char *more = realloc(text, cap = cap * 2 + 4096 + 1);
+			if (!more)
+				break;
+			text = more;
+		}
+		size_t n = fread(text + *len, 1, cap - *len - 1, f);
+		*len += n;
+		if (n == 0) {
+			int e = ferror(f) ? EIO : 0;
+			fclose(f);
+			text[*len] = 0;
+			if (e)
+				free(text), text = NULL, errno = e;
+			return text;
+		}
+	}
+	fclose(f);
+	free(text);
+	errno = ENOMEM;
+	return NULL;
+}
+
 static int load_file(const char *path, int quiet, struct upload_config *c)
 {
 	size_t len;
-	char *text = read_file(path, &len);
+	char *text = config_read_file(path, &len);
 	if (!text) {
 		if (errno == ENOENT)
 			return 1;
 		if (!quiet)
-			fail(path, "cannot read: %s", strerror(errno));
+			fprintf(stderr, "telem: %s: cannot read: %s\n", path, strerror(errno));
 		return -1;
 	}
 	int rc = config_parse(text, len, path, quiet, c);
@@ -267,6 +586,13 @@ int config_load(const char *dir, int quiet, struct upload_config *c)
 		return rc; /* an override that does not parse is not replaced by the cache */
 	snprintf(path, sizeof path, "%s/config.cache.json", dir);
 	return load_file(path, quiet, c);
+}
+
+static void free_strings(char **s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(s[i]);
+	free(s);
 }
 
 static void free_rates(struct config_rate *r, size_t n)
@@ -301,6 +627,24 @@ static int in_list(char **list, size_t n, const char *s)
 	return 0;
 }
 
+int config_allows_platform(const struct upload_config *c, const char *goos, const char *goarch)
+{
+	return in_list(c->goos, c->n_goos, goos) && in_list(c->goarch, c->n_goarch, goarch);
+}
+
+int config_allows_goversion(const struct upload_config *c, const char *goversion)
+{
+	return c->any_goversion || in_list(c->goversion, c->n_goversion, goversion);
+}
+
+const struct config_program *config_find_program(const struct upload_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_programs; i++)
+		if (c->programs[i].name && strcmp(c->programs[i].name, name) == 0)
+			return &c->programs[i];
+	return NULL;
+}
+
 /* "1:12.2.0-14+deb12u1" -> "12.2.0": Debian's upstream part. */
 static int upstream_equals(const char *human, const char *want)
 {
@@ -324,19 +668,14 @@ const struct config_program *config_match_program(const struct upload_config *c,
 						   const char *version, const char *human, const char *goversion,
 						   const char *goos, const char *goarch)
 {
-	if (!in_list(c->goos, c->n_goos, goos) || !in_list(c->goarch, c->n_goarch, goarch) ||
-	    (!c->any_goversion && !in_list(c->goversion, c->n_goversion, goversion)))
+	const struct config_program *p = config_find_program(c, program);
+	if (!p || !config_allows_platform(c, goos, goarch) || !config_allows_goversion(c, goversion))
 		return NULL;
-	for (size_t i = 0; i < c->n_programs; i++) {
-		const struct config_program *p = &c->programs[i];
-		if (strcmp(p->name, program) != 0)
-			continue;
-		if (p->any_version)
+	if (p->any_version)
+		return p;
+	for (size_t v = 0; v < p->n_versions; v++)
+		if (version_matches(p->versions[v], version, human))
 			return p;
-		for (size_t v = 0; v < p->n_versions; v++)
-			if (version_matches(p->versions[v], version, human))
-				return p;
-	}
 	return NULL;
 }
 

@@ -10,8 +10,14 @@
  *                  "Counters": [{"Name": "gcc/flag:{-O0,-O2}", "Rate": 1}],
  *                  "Stacks": [{"Name": "crash/crash", "Rate": 1, "Depth": 16}]}]}
  *
- * GOOS and GOARCH are required lists: a config without them allows nothing.
- * Counter names expand Go's "chart:{a,b}" into "chart:a" and "chart:b". */
+ * One parser for the client (telem) and the server (telem-collector), so
+ * that a config one accepts the other accepts too. It is strict: unknown
+ * fields are errors (a typo such as "Counter" must not silently allow
+ * nothing); GOOS, GOARCH and Programs are required; names are non-empty
+ * without blanks; rates are from 0 to 1; a stack needs a Depth from 1 to
+ * 1024; a program is listed once. Version is optional here: the collector,
+ * which publishes it, requires it. Counter names expand Go's "chart:{a,b}"
+ * into "chart:a" and "chart:b". */
 #ifndef TELEM_CONFIG_H
 #define TELEM_CONFIG_H
 
@@ -20,7 +26,7 @@
 struct config_rate {
 	char *name;   /* expanded counter name, or a stack's first line */
 	double rate;  /* included iff the report's X < rate */
-	int depth;    /* stacks: frames kept, 0 = all */
+	int depth;    /* stacks: frames kept (1..1024); counters: 0 */
 };
 
 struct config_program {
@@ -44,9 +50,25 @@ struct upload_config {
 	size_t n_programs;
 };
 
-/* Parses a config's text. source names it in errors: "telem: <source>:<line>:
- * <what>" for bad JSON, "telem: <source>: <field>: <what>" for a bad field.
- * Returns 0, or -1 (after printing unless quiet) with *c left empty. */
+/* Why a config was refused: the line of the offending value and
+ * "<path>: <what>" (e.g. "Programs[1].Counter: unknown field"), or
+ * jansson's message for text that is not JSON. */
+struct config_error {
+	int not_json; /* text is jansson's */
+	int line;
+	char text[512];
+};
+
+/* Parses and checks a config's text. Returns 0, or -1 with *err filled and
+ * *c left empty. */
+int config_check(const char *text, size_t len, struct upload_config *c, struct config_error *err);
+
+/* The whole file at path (NUL-terminated), or NULL with errno set. */
+char *config_read_file(const char *path, size_t *len);
+
+/* config_check for the telem tools: errors are printed (unless quiet) as
+ * "telem: <source>:<line>: <what>" for bad JSON, "telem: <source>: <path>:
+ * <what> (line N)" for a bad field. Returns 0 or -1. */
 int config_parse(const char *text, size_t len, const char *source, int quiet, struct upload_config *c);
 
 /* The config in force for the telem directory: DIR/upload.config.json (the
@@ -55,6 +77,12 @@ int config_parse(const char *text, size_t len, const char *source, int quiet, st
 int config_load(const char *dir, int quiet, struct upload_config *c);
 
 void config_free(struct upload_config *c);
+
+/* The rule for the program named name, or NULL. */
+const struct config_program *config_find_program(const struct upload_config *c, const char *name);
+/* Whether the platform, and the runtime (GoVersion), are listed. */
+int config_allows_platform(const struct upload_config *c, const char *goos, const char *goarch);
+int config_allows_goversion(const struct upload_config *c, const char *goversion);
 
 /* The program rule allowing this program identity, or NULL. human is the
  * program's package version when known (may be NULL). */
@@ -65,10 +93,5 @@ const struct config_program *config_match_program(const struct upload_config *c,
 /* The rule for a counter name, or a stack's first line; NULL when absent. */
 const struct config_rate *config_counter(const struct config_program *p, const char *name, size_t len);
 const struct config_rate *config_stack(const struct config_program *p, const char *first_line, size_t len);
-
-/* Go's bucket expansion: "chart:{a,b}" -> "chart:a", "chart:b"; a name
- * without "{" is itself. Returns the number of names (malloc'd into *out),
- * or -1 when the braces are malformed. */
-int config_expand(const char *name, char ***out);
 
 #endif

@@ -41,10 +41,7 @@ static void list_text(struct hbuf *b, char **list, size_t n, int any)
 static void refusal(struct hbuf *b, const struct upload_config *c, const char *program,
 		    const struct vm_identity *id)
 {
-	int known = 0;
-	for (size_t i = 0; i < c->n_programs && !known; i++)
-		known = strcmp(c->programs[i].name, program) == 0;
-	const char *what = !known ? "program not in the config"
+	const char *what = !config_find_program(c, program) ? "program not in the config"
 			   : !listed(c->goos, c->n_goos, id->goos) ? "GOOS not in the config"
 			   : !listed(c->goarch, c->n_goarch, id->goarch) ? "GOARCH not in the config"
 			   : !c->any_goversion && !listed(c->goversion, c->n_goversion, id->runtime)

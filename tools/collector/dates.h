@@ -1,4 +1,5 @@
-/* Calendar dates as days since 1970-01-01, and the dashboard's weeks. */
+/* The dashboard's weeks. Calendar dates themselves (days since 1970-01-01,
+ * "YYYY-MM-DD" both ways) are shim/week.h's. */
 #ifndef COLLECTOR_DATES_H
 #define COLLECTOR_DATES_H
 
@@ -6,9 +7,6 @@
 
 #define DATE_LEN 10 /* "YYYY-MM-DD" */
 
-/* Strict "YYYY-MM-DD" that names a real day (no 2024-02-30); -1 otherwise. */
-int64_t date_parse(const char *s);
-void date_format(int64_t days, char out[DATE_LEN + 1]);
 /* The dashboard week of a report: reports are named by their files' TimeEnd,
  * which falls on each machine's own random weekday, so a fleet's reports for
  * one calendar week carry seven different dates. A report is charted in the

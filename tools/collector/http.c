@@ -119,7 +119,7 @@ static enum MHD_Result upload(struct collector *c, struct MHD_Connection *conn, 
 	if (req->too_large)
 		return respond_text(c, conn, req, MHD_HTTP_CONTENT_TOO_LARGE, "request body over %zu bytes", c->body_limit);
 	const char *body = req->body.data ? req->body.data : "";
-	if (report_check(body, req->body.len, date, c->config, &r, why, sizeof why) < 0)
+	if (report_check(body, req->body.len, date, &c->config->rules, &r, why, sizeof why) < 0)
 		return respond_text(c, conn, req, MHD_HTTP_BAD_REQUEST, "%s", why);
 	enum store_outcome out = store_add(c->store, body, req->body.len, &r, why, sizeof why);
 	size_t rows = r.n_rows;
@@ -161,7 +161,7 @@ static enum MHD_Result dashboard(struct collector *c, struct MHD_Connection *con
 		return respond_text(c, conn, req, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot open the database");
 	const char *program = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "program");
 	size_t len;
-	char *html = dashboard_render(db, c->config, program, &len);
+	char *html = dashboard_render(db, &c->config->rules, program, &len);
 	if (!html)
 		return respond_text(c, conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR, "database error");
 	return respond(c, conn, req, MHD_HTTP_OK, "text/html; charset=utf-8", html, len);

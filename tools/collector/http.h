@@ -11,7 +11,7 @@
 #include "store.h"
 
 struct collector {
-	const struct upload_config *config;
+	const struct served_config *config;
 	struct store *store;
 	size_t body_limit;
 	atomic_int in_flight; /* requests begun and not yet completed */

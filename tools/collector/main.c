@@ -148,15 +148,15 @@ int main(int argc, char **argv)
 	struct sockaddr_storage addr;
 	if (parse_listen(o.listen, &addr) < 0)
 		return usage_error("--listen %s: expected HOST:PORT, e.g. 127.0.0.1:8080", o.listen);
-	struct upload_config cfg;
-	if (config_load(o.config, &cfg, err, sizeof err) < 0) {
+	struct served_config cfg;
+	if (served_config_load(o.config, &cfg, err, sizeof err) < 0) {
 		fprintf(stderr, "telem-collector: %s\n", err);
 		return 1;
 	}
 	struct collector c = {.config = &cfg, .body_limit = o.body_limit};
 	if (!(c.store = store_open(o.db, o.full_sync, err, sizeof err))) {
 		fprintf(stderr, "telem-collector: %s\n", err);
-		config_free(&cfg);
+		served_config_free(&cfg);
 		return 1;
 	}
 	/* blocked before the threads start, so that only sigwait sees them */
@@ -170,16 +170,16 @@ int main(int argc, char **argv)
 	if (!d) {
 		fprintf(stderr, "telem-collector: %s: %s\n", o.listen, err);
 		store_close(c.store);
-		config_free(&cfg);
+		served_config_free(&cfg);
 		return 1;
 	}
 	fprintf(stderr, "telem-collector: listening on port %u (config %s, database %s, %u threads)\n", http_port(d),
-		cfg.version, o.db, o.threads);
+		cfg.rules.version, o.db, o.threads);
 	int sig;
 	sigwait(&stop, &sig);
 	drain(d, &c);
 	store_close(c.store);
-	config_free(&cfg);
+	served_config_free(&cfg);
 	fprintf(stderr, "telem-collector: stopped (%s)\n", strsignal(sig));
 	return 0;
 }

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dates.h"
 #include "jsonscan.h"
+#include "week.h"
 
 struct check {
 	const struct upload_config *cfg;
@@ -128,7 +128,7 @@ static int check_counters(struct check *c, json_t *prog, const char *program, co
 	return 0;
 }
 
-static int check_stacks(struct check *c, json_t *prog, const struct program_config *pc, const char *version)
+static int check_stacks(struct check *c, json_t *prog, const struct config_program *pc, const char *version)
 {
 	json_t *stacks = json_object_get(prog, "Stacks");
 	if (json_is_null(stacks) || !stacks)
@@ -181,17 +181,17 @@ static int check_program(struct check *c, json_t *prog)
 	const char *goarch = string_member(prog, "GOARCH");
 	if (!program || !version || !gov || !goos || !goarch)
 		return reject(c, "a program lacks one of Program, Version, GoVersion, GOOS, GOARCH (strings)");
-	const struct program_config *pc = config_program(c->cfg, program);
+	const struct config_program *pc = config_find_program(c->cfg, program);
 	char q[160];
 	if (!pc)
 		return reject(c, "program \"%s\" is not in config %s", quote(program, strlen(program), q), c->cfg->version);
 	if (!config_version_ok(pc, version))
 		return reject(c, "version \"%s\" of %s is not in config %s", quote(version, strlen(version), q), program,
 			      c->cfg->version);
-	if (!strset_has(&c->cfg->goos, goos, strlen(goos)) || !strset_has(&c->cfg->goarch, goarch, strlen(goarch)))
+	if (!config_allows_platform(c->cfg, goos, goarch))
 		return reject(c, "platform %s/%s of %s is not in config %s", quote(goos, strlen(goos), q), goarch, program,
 			      c->cfg->version);
-	if (!c->cfg->any_goversion && !strset_has(&c->cfg->goversion, gov, strlen(gov)))
+	if (!config_allows_goversion(c->cfg, gov))
 		return reject(c, "GoVersion \"%s\" of %s is not in config %s", quote(gov, strlen(gov), q), program,
 			      c->cfg->version);
 	return check_counters(c, prog, pc->name, version) < 0 ? -1 : check_stacks(c, prog, pc, version);
@@ -227,11 +227,11 @@ static int check_header(struct check *c, json_t *root, const char *path_date)
 	const char *config = string_member(root, "Config");
 	json_t *x = json_object_get(root, "X");
 	char q[160];
-	if (!week || date_parse(week) < 0)
+	if (!week || week_parse_date(week) < 0)
 		return reject(c, "Week is not a valid YYYY-MM-DD date");
 	if (strcmp(week, path_date) != 0)
 		return reject(c, "Week %s differs from the date in the path", week);
-	if (!last || (last[0] && date_parse(last) < 0))
+	if (!last || (last[0] && week_parse_date(last) < 0))
 		return reject(c, "LastWeek is not a valid YYYY-MM-DD date (or \"\")");
 	if (!json_is_number(x) || !(json_number_value(x) > 0 && json_number_value(x) < 1))
 		return reject(c, "X is not a number strictly between 0 and 1");
@@ -243,7 +243,7 @@ static int check_header(struct check *c, json_t *root, const char *path_date)
 	if (!json_object_get(root, "Programs"))
 		return reject(c, "Programs is missing");
 	c->r->week = week;
-	c->r->week_days = date_parse(week);
+	c->r->week_days = week_parse_date(week);
 	c->r->x = json_number_value(x);
 	return 0;
 }
@@ -253,7 +253,7 @@ int report_check(const char *body, size_t len, const char *path_date, const stru
 {
 	struct check c = {cfg, r, why, whylen, 0};
 	memset(r, 0, sizeof *r);
-	if (date_parse(path_date) < 0)
+	if (week_parse_date(path_date) < 0)
 		return reject(&c, "the path's date is not a valid YYYY-MM-DD date");
 	if (json_nesting_exceeds(body, len, REPORT_MAX_NESTING))
 		return reject(&c, "JSON nested deeper than %d levels", REPORT_MAX_NESTING);

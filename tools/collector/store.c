@@ -9,6 +9,7 @@
 #include "dates.h"
 #include "schema.sql.h"
 #include "sha256.h"
+#include "week.h"
 
 enum { ST_REPORT, ST_COUNT, ST_COUNTER, ST_CHART, ST_PROGRAM, ST_VERSION, ST_STACK, ST_N };
 
@@ -347,7 +348,8 @@ enum store_outcome store_add(struct store *s, const char *body, size_t len, cons
 			     size_t errlen)
 {
 	char period[DATE_LEN + 1];
-	date_format(date_period(r->week_days), period);
+	struct text t = TEXT_INIT(period, sizeof period);
+	week_put_date(&t, date_period(r->week_days));
 	enum store_outcome out = STORE_FAILED;
 	sqlite3_int64 id = 0;
 	pthread_mutex_lock(&s->write_lock);

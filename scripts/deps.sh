@@ -12,6 +12,7 @@ packages=(
   util-linux procps
   chromium
   libmicrohttpd-dev libsqlite3-dev curl iproute2 prometheus-pushgateway wrk
+  groff-base man-db openssl binutils bsdutils
 )
 
 missing=()

@@ -27,7 +27,7 @@ static void add(const char *s)
 /* Lists open fds, leaving out the one opendir itself holds. */
 static void list_fds(const char *when)
 {
-	char item[32];
+	char item[300];
 	add(when);
 	DIR *d = opendir("/proc/self/fd");
 	if (!d) {

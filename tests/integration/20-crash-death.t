@@ -5,6 +5,7 @@
 # shim leaves exactly one crash record and counts <prog>/signal:SIGxxx once.
 # PID 1 of a new PID namespace still dies of its fault.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../crash.sh"
 RUN=$PROG/crash_run
 need_built "$RUN" "$PROG/crash_null" "$PROG/crash_abort" "$PROG/crash_assert" "$PROG/crash_divzero" \
 	"$PROG/crash_trap" "$PROG/crash_recurse" "$PROG/crash_libc" "$PROG/crash_llvm" "$PROG/crash_early" \
@@ -37,23 +38,6 @@ counted_signal() {
 	esac
 }
 
-records() { find "$1/crash" -maxdepth 1 -name '*.rec' 2>/dev/null | wc -l; }
-
-# signal_counters DIR PROG: "NAME=COUNT" for every PROG/signal:* counter,
-# read with lib.sh's independent reader (telem would ingest the records).
-signal_counters() {
-	local files=("$1"/local/*.v1.count)
-	[ -e "${files[0]}" ] || return 0
-	cf_oracle "${files[@]}" | python3 -c '
-import json, sys
-total = {}
-for line in sys.stdin:
-    for k, v in json.loads(line)["counters"].items():
-        if k.startswith(sys.argv[1] + "/signal:"):
-            total[k] = total.get(k, 0) + v
-print(" ".join("%s=%d" % kv for kv in sorted(total.items())))
-' "$2"
-}
 
 # Cores land in the working directory (or wherever core_pattern sends them):
 # one scratch directory per run, removed right after.

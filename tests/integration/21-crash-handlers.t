@@ -9,44 +9,11 @@
 # dispositions answers: each behaves exactly as without the shim, and each
 # is captured once.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../crash.sh"
 RUN=$PROG/crash_run
 need_built "$RUN" "$PROG/crash_recover" "$PROG/crash_llvm" "$PROG/crash_early" "$PROG/crash_signal" \
 	"$PROG/crash_resethand" "$PROG/crash_query"
 
-records() { find "$1/crash" -maxdepth 1 -name '*.rec' 2>/dev/null | wc -l; }
-
-# signal_counters DIR PROG: "NAME=COUNT" for every PROG/signal:* counter
-# (lib.sh's independent reader: telem would ingest the records).
-signal_counters() {
-	local files=("$1"/local/*.v1.count)
-	[ -e "${files[0]}" ] || return 0
-	cf_oracle "${files[@]}" | python3 -c '
-import json, sys
-total = {}
-for line in sys.stdin:
-    for k, v in json.loads(line)["counters"].items():
-        if k.startswith(sys.argv[1] + "/signal:"):
-            total[k] = total.get(k, 0) + v
-print(" ".join("%s=%d" % kv for kv in sorted(total.items())))
-' "$2"
-}
-
-# record_fields FILE: "kind=K signo=S exit=E complete=C" from the header
-# laid out as shim/crashrecord.h says (header_size checked against it).
-record_fields() {
-	python3 - "$1" <<'EOF'
-import struct, sys
-d = open(sys.argv[1], "rb").read()
-head = struct.Struct("<8sIIIIiiiIQqq68s16s32s8s8s160s4x34QIIIIQQQQ")
-if len(d) < head.size:
-    sys.exit("record shorter than its header")
-f = head.unpack_from(d)
-if f[0] != b"TELEMCR1" or f[2] != head.size:
-    sys.exit("not a version-2 record of %d header bytes" % head.size)
-complete = f[18 + 34 + 3]
-print("kind=%d signo=%d exit=%d complete=%d" % (f[4], f[5], f[7], complete))
-EOF
-}
 
 # run_pair NAME ARGS...: runs the program without and with the shim into
 # $B, $W (output dirs) and $T (telem directory).
@@ -112,7 +79,7 @@ for c in "${CASES[@]}"; do
 	ok "$prog: same status, stdout and stderr (the host's own output) with the shim" same_output
 	is "$(records "$T")" 1 "$prog: one crash record"
 	rec=$(find "$T/crash" -name '*.rec' 2>/dev/null | head -n1)
-	is "$( [ -n "$rec" ] && record_fields "$rec" 2>&1)" "$fields" "$prog: the record holds the fault ($fields)"
+	is "$( [ -n "$rec" ] && record_fields "$rec" 2>&1)" "program=$prog $fields" "$prog: the record holds the fault ($fields)"
 	is "$(signal_counters "$T" "$prog")" "$prog/signal:SIGSEGV=1" "$prog: $prog/signal:SIGSEGV counted once"
 	if [ "$prog" = crash_resethand ]; then
 		is "$(grep -c 'handler called' "$B/stderr") $(grep -c 'handler called' "$W/stderr")" "1 1" \

@@ -8,10 +8,10 @@
 # compiler error (a crash/ice stack at its exit call), no other exit or
 # program is; and TELEM_CRASH=off records nothing.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../crash.sh"
 RUN=$PROG/crash_run
 need_built "$RUN" "$PROG/crash_ice" "$PROG/crash_null" "$PROG/exit7"
 
-records() { find "$1/crash" -maxdepth 1 -name '*.rec' 2>/dev/null | wc -l; }
 
 # counter_total DIR NAME: NAME's count over DIR's counter files (lib.sh's
 # independent reader: telem would ingest the records first).
@@ -21,23 +21,6 @@ counter_total() {
 	cf_oracle "${files[@]}" | python3 -c '
 import json, sys
 print(sum(json.loads(l)["counters"].get(sys.argv[1], 0) for l in sys.stdin))' "$2"
-}
-
-# record_fields FILE: "program=P kind=K signo=S exit=E complete=C", header
-# as in shim/crashrecord.h.
-record_fields() {
-	python3 - "$1" <<'EOF'
-import struct, sys
-d = open(sys.argv[1], "rb").read()
-head = struct.Struct("<8sIIIIiiiIQqq68s16s32s8s8s160s4x34QIIIIQQQQ")
-if len(d) < head.size:
-    sys.exit("record shorter than its header")
-f = head.unpack_from(d)
-if f[0] != b"TELEMCR1" or f[2] != head.size:
-    sys.exit("not a version-2 record of %d header bytes" % head.size)
-print("program=%s kind=%d signo=%d exit=%d complete=%d" %
-      (f[12].split(b"\0")[0].decode(), f[4], f[5], f[7], f[18 + 34 + 3]))
-EOF
 }
 
 HAVE_CRASHES=0

@@ -26,12 +26,11 @@ int cmd_env(struct cli *cli, int argc, char **argv)
 		week_put_date(&t, asof);
 	int have_shim = shim_path(shim, sizeof shim) == 0;
 	if (cli->json) {
-		json_t *o = json_pack("{s:s, s:s?, s:b, s:s, s:s, s:s, s:s?}", "mode", mode_name(mode), "asof",
-				      asof >= 0 ? date : NULL, "overridden_off", overridden, "dir", cli->dir,
-				      "local", cli->local, "crash", "", "shim", have_shim ? shim : NULL);
 		char crash[1100];
 		snprintf(crash, sizeof crash, "%s/crash", cli->dir);
-		json_object_set_new(o, "crash", json_string(crash));
+		json_t *o = json_pack("{s:s, s:s?, s:b, s:s, s:s, s:s, s:s?}", "mode", mode_name(mode), "asof",
+				      asof >= 0 ? date : NULL, "overridden_off", overridden, "dir", cli->dir,
+				      "local", cli->local, "crash", crash, "shim", have_shim ? shim : NULL);
 		json_dumpf(o, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 		json_decref(o);

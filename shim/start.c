@@ -35,18 +35,21 @@ static main_fn host_main;
  * lookup each in every host), so the handle atfork needs is ours. */
 void *__dso_handle __attribute__((visibility("hidden"))) = &__dso_handle;
 
-void telem_count_name(const char *what, size_t what_len, const char *detail, uint64_t n)
+int telem_count_if(const char *what, size_t what_len, const char *detail, uint64_t n, int allocate)
 {
 	/* Built by hand: this runs seven times in every host process. */
 	char name[ID_PROGRAM_MAX + 2 * FLAG_NAME_MAX + 16];
 	size_t detail_len = detail ? bytes_len(detail) : 0;
 	size_t len = telem.prefix_len + what_len + detail_len;
 	if (len > sizeof name)
-		return;
+		return 0;
 	bytes_copy(name, telem.prefix, telem.prefix_len);
 	bytes_copy(name + telem.prefix_len, what, what_len);
 	bytes_copy(name + telem.prefix_len + what_len, detail, detail_len);
-	counter_file_add(&telem.file, name, len, n);
+	uint64_t *count = counter_file_find(&telem.file, name, len, allocate);
+	if (count)
+		counter_add_at(count, n);
+	return count != 0;
 }
 
 void telem_debug(const char *what, const char *detail)
@@ -133,16 +136,10 @@ static void count_flags(int argc, char **argv)
 		if (dup)
 			continue;
 		seen[seen_n++] = h;
-		if (counter_file_used(&telem.file) > FLAG_FILE_CAP) {
-			char name[ID_PROGRAM_MAX + FLAG_NAME_MAX + 8];
-			struct text t = TEXT_INIT(name, sizeof name);
-			text_put(&t, telem.prefix, telem.prefix_len);
-			text_lit(&t, "flag:");
-			text_put(&t, flag, n);
-			if (!counter_file_find(&telem.file, name, t.len, 0))
-				bytes_copy(flag, "other", 6);
-		}
-		telem_count2("flag:", flag, 1);
+		/* Past the cap, only flags the file already knows get their own name. */
+		int room = counter_file_used(&telem.file) <= FLAG_FILE_CAP;
+		if (!telem_count_if("flag:", 5, flag, 1, room) && !room)
+			telem_count2("flag:", "other", 1);
 	}
 }
 
@@ -221,23 +218,24 @@ static void count_exit(int status)
 	}
 }
 
-/* set_once is clear for _exit: a vfork child shares our memory, and its
- * _exit must not stop the parent from counting its own exit. */
-static void record_exit(int status, int set_once)
+/* The exit of this process is still to be counted (not a fork child's). */
+static int exit_pending(void) { return telem.active && !telem.forked_child && !telem.exit_recorded; }
+
+/* Counts the exit once; returns whether it did. */
+static int record_exit(int status)
 {
-	if (!telem.active || telem.forked_child || telem.exit_recorded)
-		return;
-	telem.exit_recorded = set_once;
+	if (!exit_pending())
+		return 0;
+	telem.exit_recorded = 1;
 	signals_exit_check(status);
 	count_exit(status);
+	return 1;
 }
 
 static void on_exit_status(int status, void *arg)
 {
 	(void)arg;
-	int counted = telem.active && !telem.forked_child && !telem.exit_recorded;
-	record_exit(status, 1);
-	if (counted && telem.mode == MODE_ON) {
+	if (record_exit(status) && telem.mode == MODE_ON) {
 		struct timespec now;
 		libc.clock_gettime(CLOCK_REALTIME, &now);
 		trigger_upload(now.tv_sec);
@@ -287,8 +285,8 @@ static int in_vfork_child(void)
 
 static _Noreturn void exit_now(int status)
 {
-	if (telem.active && !telem.forked_child && !telem.exit_recorded && !in_vfork_child())
-		record_exit(status, 0);
+	if (exit_pending() && !in_vfork_child()) /* the lookups only when it matters */
+		record_exit(status);
 	exit_group(status);
 }
 

@@ -34,10 +34,12 @@ HIDDEN extern struct telem_state telem;
 struct libc_api;
 HIDDEN extern struct libc_api telem_libc;
 
-/* Adds n to "<program>/<what><detail>"; what is a string literal. */
-HIDDEN void telem_count_name(const char *what, size_t what_len, const char *detail, uint64_t n);
-#define telem_count2(what, detail, n) telem_count_name(what, sizeof what - 1, detail, n)
-#define telem_count(what, n) telem_count_name(what, sizeof what - 1, 0, n)
+/* Adds n to "<program>/<what><detail>", creating the counter only when
+ * allocate is set; returns whether it counted. what is a string literal in
+ * the two short forms. */
+HIDDEN int telem_count_if(const char *what, size_t what_len, const char *detail, uint64_t n, int allocate);
+#define telem_count2(what, detail, n) telem_count_if(what, sizeof what - 1, detail, n, 1)
+#define telem_count(what, n) telem_count_if(what, sizeof what - 1, 0, n, 1)
 HIDDEN void telem_debug(const char *what, const char *detail);
 
 /* Opens today's counter file for the identity in telem. 0 on success. */

@@ -188,7 +188,7 @@ static int bad(struct checker *c, const char *fmt, ...)
 
 /* Every member of obj must be one of allowed (NULL-terminated): a typo such
  * as "Counter" must not silently allow nothing. */
-static int check_members(struct checker *c, json_t *obj, const char *const *allowed)
+const char *json_unknown_member(json_t *obj, const char *const *allowed)
 {
 	const char *key;
 	json_t *value;
@@ -196,12 +196,19 @@ static int check_members(struct checker *c, json_t *obj, const char *const *allo
 		const char *const *a = allowed;
 		while (*a && strcmp(*a, key) != 0)
 			a++;
-		if (!*a) {
-			push_key(c, key);
-			return bad(c, "unknown field (expected one of the fields of Go's UploadConfig)");
-		}
+		if (!*a)
+			return key;
 	}
-	return 0;
+	return NULL;
+}
+
+static int check_members(struct checker *c, json_t *obj, const char *const *allowed)
+{
+	const char *key = json_unknown_member(obj, allowed);
+	if (!key)
+		return 0;
+	push_key(c, key);
+	return bad(c, "unknown field (expected one of the fields of Go's UploadConfig)");
 }
 
 static int is_name(json_t *v)

@@ -21,6 +21,7 @@
 #ifndef TELEM_CONFIG_H
 #define TELEM_CONFIG_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 struct config_rate {
@@ -93,5 +94,9 @@ const struct config_program *config_match_program(const struct upload_config *c,
 /* The rule for a counter name, or a stack's first line; NULL when absent. */
 const struct config_rate *config_counter(const struct config_program *p, const char *name, size_t len);
 const struct config_rate *config_stack(const struct config_program *p, const char *first_line, size_t len);
+
+/* The first member of obj not in allowed (NULL-terminated), or NULL: a typo
+ * such as "Counter" must be an error, not silently nothing. */
+const char *json_unknown_member(json_t *obj, const char *const *allowed);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "jsonscan.h"
 #include "week.h"
 
@@ -51,18 +52,9 @@ static const char *quote(const char *s, size_t len, char out[160])
 
 static int only_members(struct check *c, json_t *obj, const char *const *allowed, const char *where)
 {
-	const char *key;
-	json_t *value;
-	json_object_foreach(obj, key, value) {
-		const char *const *a = allowed;
-		while (*a && strcmp(*a, key) != 0)
-			a++;
-		if (!*a) {
-			char q[160];
-			return reject(c, "unknown field \"%s\" in %s", quote(key, strlen(key), q), where);
-		}
-	}
-	return 0;
+	const char *key = json_unknown_member(obj, allowed);
+	char q[160];
+	return key ? reject(c, "unknown field \"%s\" in %s", quote(key, strlen(key), q), where) : 0;
 }
 
 static const char *string_member(json_t *obj, const char *key)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A real GCC internal compiler error: Debian's cc1 (no frame pointers, its
 # own crash_signal handler installed with signal()) gets SIGSEGV in the
-# middle of a long compile. GCC prints its ICE report and gcc exits with the
+# middle of a long compile, at the same point with and without telem. GCC prints its ICE report and gcc exits with the
 # status it has without telem in the same experiment; a record is left, and
 # `telem crashes` shows a crash/crash stack of cc1's own frames down to main.
 # Then the exit-code rule: a program named cc1 exiting 4 is an internal
@@ -46,24 +46,44 @@ with open(sys.argv[1], "w") as f:
                 % (i, i, i, i))
 EOF
 
-# ice_run OUT [VAR=VALUE...]: compiles big.c (the environment given applies
-# to gcc and so to cc1), sends SIGSEGV to its cc1 a second into the compile;
+# blocked_writing PID: PID sleeps in write(2) (its stopped reader's pipe is
+# full). /proc/PID/syscall says so where it may be read; wchan elsewhere.
+blocked_writing() {
+	local call
+	call=$(cut -d' ' -f1 "/proc/$1/syscall" 2>/dev/null) && [ -n "$call" ] && [ "$call" != running ] &&
+		{ [ "$call" = 1 ]; return; }
+	[ "$(cat "/proc/$1/wchan" 2>/dev/null)" = pipe_write ]
+}
+
+# ice_run OUT [VAR=VALUE...]: compiles big.c with -pipe (the environment
+# given applies to gcc and so to cc1) and sends SIGSEGV to its cc1 at one
+# and the same point every time: with `as` stopped, cc1 blocks writing its
+# assembly to the full pipe, and the signal lands there. (A signal at a
+# random moment can land in malloc, and GCC's handler, which allocates,
+# then aborts on the half-updated heap, with or without telem.)
 # OUT/status is gcc's exit status (as a shell sees it), OUT/stderr its output.
 ice_run() {
-	local out=$1 gcc_pid cc1_pid i
+	local out=$1 gcc_pid cc1_pid= as_pid= i
 	shift
 	mkdir -p "$out"
-	(cd "$W" && exec env "$@" gcc -c big.c -o big.o) </dev/null >"$out/stdout" 2>"$out/stderr" &
+	(cd "$W" && exec env "$@" gcc -pipe -c big.c -o big.o) </dev/null >"$out/stdout" 2>"$out/stderr" &
 	gcc_pid=$!
-	for ((i = 0; i < 200; i++)); do
-		cc1_pid=$(pgrep -x cc1 -P "$gcc_pid") && break
+	for ((i = 0; i < 400; i++)); do
+		as_pid=$(pgrep -x as -P "$gcc_pid") && cc1_pid=$(pgrep -x cc1 -P "$gcc_pid") && break
 		sleep 0.05
 	done
-	if [ -n "$cc1_pid" ]; then
-		sleep 1 # past start-up: GCC's handlers are in, cc1 is compiling
+	if [ -n "$cc1_pid" ] && [ -n "$as_pid" ]; then
+		kill -STOP "$as_pid"
+		for ((i = 0; i < 1200; i++)); do
+			blocked_writing "$cc1_pid" && break
+			sleep 0.05
+		done
+		blocked_writing "$cc1_pid" || echo "cc1 ($cc1_pid) never blocked writing to as" >"$out/error"
 		kill -SEGV "$cc1_pid"
+		sleep 0.2
+		kill -CONT "$as_pid"
 	else
-		echo "no cc1 found under gcc ($gcc_pid)" >"$out/error"
+		echo "no cc1 and as found under gcc ($gcc_pid)" >"$out/error"
 	fi
 	wait "$gcc_pid"
 	echo $? >"$out/status"
@@ -76,7 +96,11 @@ ICE="internal compiler error: Segmentation fault"
 ok "ICE: without telem, cc1 reports '$ICE'" grep -q "$ICE" "$B/stderr"
 ok "ICE: with the shim, cc1 reports '$ICE'" grep -q "$ICE" "$S/stderr"
 is "$(cat "$S/status")" "$(cat "$B/status")" "ICE: gcc exits as without telem ($(cat "$B/status"))"
-[ ! -e "$S/error" ] || diag "$(cat "$S/error")"
+# GCC's report ends in its own backtrace (libbacktrace, through the signal
+# frame): the same lines, once the addresses ASLR moves are masked.
+masked() { sed -E 's/0x[0-9a-f]+/ADDR/g' "$1"; }
+is "$(masked "$S/stderr")" "$(masked "$B/stderr")" "ICE: gcc's report and backtrace are as without telem"
+for o in "$B" "$S"; do [ ! -e "$o/error" ] || diag "$(cat "$o/error")"; done
 is "$(records "$T")" 1 "ICE: one crash record"
 REC=$(find "$T/crash" -name '*.rec' 2>/dev/null | head -n1)
 is "$( [ -n "$REC" ] && record_fields "$REC" 2>&1)" "program=cc1 kind=1 signo=11 exit=4 complete=1" \

@@ -4,8 +4,11 @@
 # at most 64 records are left (all complete, 16 MiB at most), and the counts are exact:
 # crash_null/invocations and crash_null/signal:SIGSEGV = 1000,
 # crash/dropped = 1000 - records.
+# And the alternate signal stack each thread gets is given back however the
+# thread ends: 1,000 threads that return, call pthread_exit or are
+# cancelled leave the process no bigger than without the shim.
 . "$(dirname "$0")/../lib.sh"
-need_built "$PROG/crash_null"
+need_built "$PROG/crash_null" "$PROG/thread_churn"
 
 TOTAL=1000
 BATCH=50
@@ -75,4 +78,10 @@ is "$valid" valid "the counter files are valid, no duplicate names"
 is "$invocations" "$TOTAL" "crash_null/invocations = $TOTAL"
 is "$signals" "$TOTAL" "crash_null/signal:SIGSEGV = $TOTAL"
 is "$dropped" "$((TOTAL - recs))" "crash/dropped = $TOTAL - $recs records"
+# --- thread churn: the 64 KiB alternate stacks go when their threads go ---
+for how in return exit cancel; do
+	plain=$("$PROG/thread_churn" "$how" 1000)
+	shimmed=$(LD_PRELOAD=$SHIM "$PROG/thread_churn" "$how" 1000)
+	is "$shimmed" "$plain" "1,000 threads ending by $how: the process grows by $plain KiB with the shim as without"
+done
 done_testing

@@ -495,13 +495,11 @@ int config_check(const char *text, size_t len, struct upload_config *c, struct c
 	json_error_t jerr;
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		err->not_json = 1;
 		err->line = jerr.line;
 		snprintf(err->text, sizeof err->text, "%s", jerr.text);
 		return -1;
 	}
 	struct checker k = {text, len, {{0}}, 0, err};
-	err->not_json = 0;
 	int rc = check_root(&k, c, root);
 	json_decref(root);
 	if (rc < 0)
@@ -514,11 +512,9 @@ int config_parse(const char *text, size_t len, const char *source, int quiet, st
 	struct config_error err;
 	if (config_check(text, len, c, &err) == 0)
 		return 0;
-	/* a field error keeps "<source>: <path>" together, as telem always printed it */
-	if (!quiet && err.not_json)
+	/* FILE:LINE: what, as compilers print it, and as the collector does */
+	if (!quiet)
 		fprintf(stderr, "telem: %s:%d: %s\n", source, err.line, err.text);
-	else if (!quiet)
-		fprintf(stderr, "telem: %s: %s (line %d)\n", source, err.text, err.line);
 	return -1;
 }
 

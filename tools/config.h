@@ -55,7 +55,6 @@ struct upload_config {
  * "<path>: <what>" (e.g. "Programs[1].Counter: unknown field"), or
  * jansson's message for text that is not JSON. */
 struct config_error {
-	int not_json; /* text is jansson's */
 	int line;
 	char text[512];
 };

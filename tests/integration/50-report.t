@@ -233,8 +233,8 @@ ok "nothing to upload under it, and the week waits for a valid config" \
 echo '{"GOOS": ["linux"], "GOARCH": ["amd64"], "Programs": [{"Name": "x", "Counters": [{"Name": "x/a", "Rate": "1"}]}]}' \
 	>"$TELEM_DIR/upload.config.json"
 report_at "$LATER"
-is "$(grep -c 'upload.config.json: Programs\[0\].Counters: item 0: Rate is not a number' "$W/err")" 1 \
-	"a field of the wrong type is named by its path"
+is "$(grep -c "^telem: $TELEM_DIR/upload.config.json:1: Programs\[0\].Counters: item 0: Rate is not a number" "$W/err")" 1 \
+	"a field of the wrong type is named by its file, line and path"
 echo '{"GOOS": ["linux"], "GOARCH": ["amd64"], "Programs": [{"Name": "x", "Counters": [{"Name": "x/{a,b", "Rate": 1}]}]}' \
 	>"$TELEM_DIR/upload.config.json"
 report_at "$LATER"

@@ -67,8 +67,8 @@ int config_check(const char *text, size_t len, struct upload_config *c, struct c
 char *config_read_file(const char *path, size_t *len);
 
 /* config_check for the telem tools: errors are printed (unless quiet) as
- * "telem: <source>:<line>: <what>" for bad JSON, "telem: <source>: <path>:
- * <what> (line N)" for a bad field. Returns 0 or -1. */
+ * "telem: <source>:<line>: <what>", <what> starting with the field's path
+ * for a bad field. Returns 0 or -1. */
 int config_parse(const char *text, size_t len, const char *source, int quiet, struct upload_config *c);
 
 /* The config in force for the telem directory: DIR/upload.config.json (the

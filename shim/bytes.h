@@ -76,6 +76,18 @@ static inline const char *str_after(const char *a, const char *prefix)
 	return a;
 }
 
+/* Packed string lists, "one\0two\0" (the literal's own NUL ends the list
+ * with an empty string): tables of names with no pointer to relocate. */
+static inline const char *list_next(const char *item) { return item + bytes_len(item) + 1; }
+
+static inline int list_has(const char *list, const char *s)
+{
+	for (; *list; list = list_next(list))
+		if (str_equal(list, s))
+			return 1;
+	return 0;
+}
+
 static inline void bytes_hex(char *out, const unsigned char *in, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";

@@ -18,22 +18,20 @@
 #define FILE_MODE 0664
 #define RETRY_LIMIT 4096
 
-static const char *const status_text[] = {
-	[CF_OK] = "ok",
-	[CF_ERR_IO] = "cannot read or write it",
-	[CF_ERR_SHORT] = "truncated (a counter file is at least 16384 bytes)",
-	[CF_ERR_PREFIX] = "not a counter file (wrong first line)",
-	[CF_ERR_HEADER] = "corrupt header (bad length or meta lines)",
-	[CF_ERR_MISMATCH] = "header differs from the expected one",
-	[CF_ERR_CORRUPT] = "corrupt records (an offset or chain out of bounds)",
-	[CF_ERR_TOO_BIG] = "larger than any counter file should be",
-};
-
+/* A switch, not a table of pointers: no load-time relocations in the shim. */
 const char *cf_status_text(enum cf_status s)
 {
-	if ((unsigned)s >= sizeof status_text / sizeof status_text[0])
-		return "unknown error";
-	return status_text[s];
+	switch (s) {
+	case CF_OK: return "ok";
+	case CF_ERR_IO: return "cannot read or write it";
+	case CF_ERR_SHORT: return "truncated (a counter file is at least 16384 bytes)";
+	case CF_ERR_PREFIX: return "not a counter file (wrong first line)";
+	case CF_ERR_HEADER: return "corrupt header (bad length or meta lines)";
+	case CF_ERR_MISMATCH: return "header differs from the expected one";
+	case CF_ERR_CORRUPT: return "corrupt records (an offset or chain out of bounds)";
+	case CF_ERR_TOO_BIG: return "larger than any counter file should be";
+	}
+	return "unknown error";
 }
 
 static uint32_t round_up(uint32_t x, uint32_t unit) { return (x + unit - 1) & ~(unit - 1); }

@@ -31,7 +31,7 @@ static int name_char_ok(char c)
  * build-id, so both are dropped. */
 #define TRIPLET(s) {s, sizeof s - 1}
 static const struct {
-	const char *text;
+	char text[24]; /* in place: a pointer would be a load-time relocation */
 	size_t len;
 } triplets[] = {
 	TRIPLET("x86_64-linux-gnu-"), TRIPLET("aarch64-linux-gnu-"),

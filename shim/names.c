@@ -4,31 +4,26 @@
 
 #include "bytes.h"
 
-static const char *const gcc_programs[] = {
-	"gcc", "g++", "cc", "c++", "cpp", "clang", "clang++", "cc1", "cc1plus", "cc1obj",
-	"lto1", "f951", "gfortran", "collect2", "ld", "ld.bfd", "ld.gold", "ld.lld", "lld", "as", 0,
-};
+/* The tables here are packed string lists (see bytes.h), not arrays of
+ * pointers: a pointer in data is a relocation the dynamic linker applies in
+ * every process, and every process pays for it. */
+static const char gcc_programs[] = "gcc\0g++\0cc\0c++\0cpp\0clang\0clang++\0cc1\0cc1plus\0cc1obj\0"
+				   "lto1\0f951\0gfortran\0collect2\0ld\0ld.bfd\0ld.gold\0ld.lld\0lld\0as\0";
 
-int names_gcc_family(const char *program)
-{
-	for (int i = 0; gcc_programs[i]; i++)
-		if (str_equal(program, gcc_programs[i]))
-			return 1;
-	return 0;
-}
+int names_gcc_family(const char *program) { return list_has(gcc_programs, program); }
 
 /* Flags whose value is joined to them or follows as the next argument. */
-static const char *const valued[] = {
-	"-isystem", "-include", "-imacros", "-iquote", "-idirafter", "-iprefix", "-iwithprefix",
-	"-iwithprefixbefore", "-isysroot", "-imultilib", "-iplugindir", "-dumpbase-ext", "-dumpbase",
-	"-dumpdir", "-auxbase-strip", "-auxbase", "-aux-info", "-Xlinker", "-Xassembler",
-	"-Xpreprocessor", "-Xclang", "-MF", "-MT", "-MQ", "-I", "-L", "-l", "-D", "-U", "-o", "-B",
-	"-T", "-u", "-e", "-x", "-z", "-G", "-h", "-m", "-plugin-opt", "-plugin", "-soname",
-	"-rpath-link", "-rpath", "-dynamic-linker", "--sysroot", "-specs", 0,
-};
+static const char valued[] =
+	"-isystem\0-include\0-imacros\0-iquote\0-idirafter\0-iprefix\0-iwithprefix\0"
+	"-iwithprefixbefore\0-isysroot\0-imultilib\0-iplugindir\0-dumpbase-ext\0-dumpbase\0"
+	"-dumpdir\0-auxbase-strip\0-auxbase\0-aux-info\0-Xlinker\0-Xassembler\0"
+	"-Xpreprocessor\0-Xclang\0-MF\0-MT\0-MQ\0-I\0-L\0-l\0-D\0-U\0-o\0-B\0"
+	"-T\0-u\0-e\0-x\0-z\0-G\0-h\0-m\0-plugin-opt\0-plugin\0-soname\0"
+	"-rpath-link\0-rpath\0-dynamic-linker\0--sysroot\0-specs\0";
 
 /* Joined-only prefixes whose value is private: keep just the prefix. */
-static const char *const joined[] = {"-Wl,", "-Wa,", "-Wp,", "-fplugin-arg-", "-fprofile-", "-ffile-prefix-map", "-fdebug-prefix-map", "-fmacro-prefix-map", 0};
+static const char joined[] = "-Wl,\0-Wa,\0-Wp,\0-fplugin-arg-\0-fprofile-\0-ffile-prefix-map\0"
+			     "-fdebug-prefix-map\0-fmacro-prefix-map\0";
 
 static int flag_char_ok(char c)
 {
@@ -45,25 +40,25 @@ static size_t put(char *out, const char *s, size_t n)
 
 static size_t gcc_flag(const char *arg, char *out, int *skip_next)
 {
-	for (int i = 0; joined[i]; i++)
-		if (str_after(arg, joined[i]))
-			return put(out, joined[i], bytes_len(joined[i]));
-	for (int i = 0; valued[i]; i++) {
-		const char *rest = str_after(arg, valued[i]);
+	for (const char *j = joined; *j; j = list_next(j))
+		if (str_after(arg, j))
+			return put(out, j, bytes_len(j));
+	for (const char *v = valued; *v; v = list_next(v)) {
+		const char *rest = str_after(arg, v);
 		/* "-m" and "-e"... prefixes also start real flags (-march, -mtune):
 		 * only single letters and the long names above take a separate value. */
 		if (!rest)
 			continue;
-		size_t vl = bytes_len(valued[i]);
-		int single = vl == 2 && valued[i][1] != '-';
+		size_t vl = bytes_len(v);
+		int single = vl == 2 && v[1] != '-';
 		if (*rest == 0) {
 			*skip_next = 1;
-			return put(out, valued[i], vl);
+			return put(out, v, vl);
 		}
 		if (single && arg[1] != 'm') /* -march, -m64 are flags, not -m values */
-			return put(out, valued[i], vl);
+			return put(out, v, vl);
 		if (!single && *rest != '=' && vl >= 3)
-			return put(out, valued[i], vl);
+			return put(out, v, vl);
 	}
 	return (size_t)-1; /* not special: the generic rule decides */
 }
@@ -93,7 +88,7 @@ size_t names_flag(int gcc_family, const char *arg, char *out, int *skip_next)
 
 static const struct bucket {
 	uint64_t below;
-	const char *name;
+	char name[8];
 } time_buckets[] = {
 	{10, "<10ms"}, {100, "<100ms"}, {1000, "<1s"}, {10000, "<10s"},
 	{60000, "<1m"}, {600000, "<10m"}, {UINT64_MAX, ">=10m"},

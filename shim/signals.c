@@ -25,7 +25,7 @@
 
 static const struct {
 	int sig;
-	const char *name;
+	char name[8]; /* in place: a pointer would be a load-time relocation */
 } fatal[] = {
 	{SIGSEGV, "SIGSEGV"}, {SIGBUS, "SIGBUS"},   {SIGILL, "SIGILL"}, {SIGFPE, "SIGFPE"},
 	{SIGABRT, "SIGABRT"}, {SIGTRAP, "SIGTRAP"}, {SIGSYS, "SIGSYS"},
@@ -223,19 +223,10 @@ static void on_fatal_signal(int sig, siginfo_t *si, void *ctx)
 int signals_installed(void) { return installed; }
 
 /* GCC's compilers proper exit 4 after an internal compiler error. */
-static const char *const ice_programs[] = {
-	"cc1", "cc1plus", "cc1obj", "cc1objplus", "lto1", "f951", "d21", "gnat1", "go1", "rust1", "cc1gm2", 0,
-};
+static const char ice_programs[] =
+	"cc1\0cc1plus\0cc1obj\0cc1objplus\0lto1\0f951\0d21\0gnat1\0go1\0rust1\0cc1gm2\0";
 
-static int ice_exit(int status)
-{
-	if ((status & 0xff) != 4)
-		return 0;
-	for (int i = 0; ice_programs[i]; i++)
-		if (str_equal(telem.id.program, ice_programs[i]))
-			return 1;
-	return 0;
-}
+static int ice_exit(int status) { return (status & 0xff) == 4 && list_has(ice_programs, telem.id.program); }
 
 /* Not in a signal handler: getcontext is fine here, found only when needed. */
 static void record_ice(int status)

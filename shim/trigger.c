@@ -29,15 +29,15 @@ static int telem_path(char *out, size_t cap)
 			self = l->l_name;
 	if (!self || self[0] != '/')
 		return -1;
-	static const char *const rel[] = {"/../tools/telem", "/../../bin/telem"};
+	static const char rel[] = "/../tools/telem\0/../../bin/telem\0"; /* source tree, installed */
 	size_t dir = 0;
 	for (size_t i = 0; self[i]; i++)
 		if (self[i] == '/')
 			dir = i;
-	for (size_t i = 0; i < 2; i++) {
+	for (const char *r = rel; *r; r = list_next(r)) {
 		struct text t = TEXT_INIT(out, cap);
 		text_put(&t, self, dir);
-		text_str(&t, rel[i]);
+		text_str(&t, r);
 		if (!t.overflow && sys_call4(SYS_faccessat, AT_FDCWD, out, X_OK, 0) == 0)
 			return 0;
 	}

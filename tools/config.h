@@ -94,8 +94,4 @@ const struct config_program *config_match_program(const struct upload_config *c,
 const struct config_rate *config_counter(const struct config_program *p, const char *name, size_t len);
 const struct config_rate *config_stack(const struct config_program *p, const char *first_line, size_t len);
 
-/* The first member of obj not in allowed (NULL-terminated), or NULL: a typo
- * such as "Counter" must be an error, not silently nothing. */
-const char *json_unknown_member(json_t *obj, const char *const *allowed);
-
 #endif

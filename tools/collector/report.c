@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "jsonscan.h"
+#include "../jsonwhere.h"
 #include "week.h"
 
 struct check {

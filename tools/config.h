@@ -21,7 +21,6 @@
 #ifndef TELEM_CONFIG_H
 #define TELEM_CONFIG_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 struct config_rate {

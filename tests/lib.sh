@@ -115,6 +115,14 @@ new_telem_dir() {
 	export TELEM_DIR
 }
 
+# shim_on DATE CMD...: runs CMD under the shim as if on that day, its output
+# and status dropped (the data is what counts, not the run).
+shim_on() {
+	local day=$1
+	shift
+	TELEM_TEST_NOW=$(date -u -d "$day" +%s) LD_PRELOAD=$SHIM "$@" >/dev/null 2>&1 || true
+}
+
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
 # try_mount MOUNT-ARGS... DIR: mounts (root only) and remembers DIR for cleanup.

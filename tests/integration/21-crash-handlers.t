@@ -78,8 +78,7 @@ for c in "${CASES[@]}"; do
 	is "$(cut -d' ' -f1,2 "$B/status")" "$want" "$prog: without the shim it ends as designed ($want)"
 	ok "$prog: same status, stdout and stderr (the host's own output) with the shim" same_output
 	is "$(records "$T")" 1 "$prog: one crash record"
-	rec=$(find "$T/crash" -name '*.rec' 2>/dev/null | head -n1)
-	is "$( [ -n "$rec" ] && record_fields "$rec" 2>&1)" "program=$prog $fields" "$prog: the record holds the fault ($fields)"
+	is "$(record_of "$T")" "program=$prog $fields" "$prog: the record holds the fault ($fields)"
 	is "$(signal_counters "$T" "$prog")" "$prog/signal:SIGSEGV=1" "$prog: $prog/signal:SIGSEGV counted once"
 	if [ "$prog" = crash_resethand ]; then
 		is "$(grep -c 'handler called' "$B/stderr") $(grep -c 'handler called' "$W/stderr")" "1 1" \

@@ -12,20 +12,6 @@
 RUN=$PROG/crash_run
 need_built "$RUN" "$PROG/crash_ice" "$PROG/crash_null" "$PROG/exit7"
 
-
-# counter_total DIR NAME: NAME's count over DIR's counter files (lib.sh's
-# independent reader: telem would ingest the records first).
-counter_total() {
-	local files=("$1"/local/*.v1.count)
-	[ -e "${files[0]}" ] || { echo 0; return; }
-	cf_oracle "${files[@]}" | python3 -c '
-import json, sys
-print(sum(json.loads(l)["counters"].get(sys.argv[1], 0) for l in sys.stdin))' "$2"
-}
-
-HAVE_CRASHES=0
-"$TELEM" crashes --help >/dev/null 2>&1 && HAVE_CRASHES=1
-
 # stacks DIR PROG KIND: the frames of each PROG crash/KIND stack, one stack
 # a line, frames separated by spaces.
 stacks() {
@@ -102,13 +88,11 @@ masked() { sed -E 's/0x[0-9a-f]+/ADDR/g' "$1"; }
 is "$(masked "$S/stderr")" "$(masked "$B/stderr")" "ICE: gcc's report and backtrace are as without telem"
 for o in "$B" "$S"; do [ ! -e "$o/error" ] || diag "$(cat "$o/error")"; done
 is "$(records "$T")" 1 "ICE: one crash record"
-REC=$(find "$T/crash" -name '*.rec' 2>/dev/null | head -n1)
-is "$( [ -n "$REC" ] && record_fields "$REC" 2>&1)" "program=cc1 kind=1 signo=11 exit=4 complete=1" \
+is "$(record_of "$T")" "program=cc1 kind=1 signo=11 exit=4 complete=1" \
 	"ICE: a complete record of cc1's SIGSEGV, ended by GCC's exit 4"
 is "$(counter_total "$T" cc1/signal:SIGSEGV)" 1 "ICE: cc1/signal:SIGSEGV counted once"
-if [ "$HAVE_CRASHES" = 1 ]; then
-	stacks "$T" cc1 crash >"$S/stacks"
-	ok "ICE: one crash/crash stack for cc1, at least 4 frames in cc1, unwound to cc1!main" python3 -c '
+stacks "$T" cc1 crash >"$S/stacks"
+ok "ICE: one crash/crash stack for cc1, at least 4 frames in cc1, unwound to cc1!main" python3 -c '
 import sys
 lines = open(sys.argv[1]).read().split("\n")
 stacks = [l.split() for l in lines if l]
@@ -117,10 +101,7 @@ if len(stacks) != 1:
 cc1 = [f for f in stacks[0] if f.startswith(("cc1!", "cc1+"))]
 sys.exit(0 if len(cc1) >= 4 and any(f.startswith("cc1!main+") for f in cc1) else 1)
 ' "$S/stacks"
-	diag "cc1's stack: $(cat "$S/stacks")"
-else
-	skip 1 "telem crashes does not exist yet"
-fi
+diag "cc1's stack: $(cat "$S/stacks")"
 
 # --- the exit-code rule ---
 D=$(new_dir)
@@ -130,14 +111,12 @@ mkdir "$D/bin7" && cp "$PROG/exit7" "$D/bin7/cc1"
 T=$(new_dir) O=$(new_dir)
 "$RUN" "$O" "$D" 0 LD_PRELOAD="$SHIM" TELEM_DIR="$T" -- ./cc1
 is "$(cat "$O/status")" "exit 4" "cc1 stand-in: exits 4"
-REC=$(find "$T/crash" -name '*.rec' 2>/dev/null | head -n1)
 is "$(records "$T")" 1 "cc1 stand-in exiting 4: one record"
-is "$( [ -n "$REC" ] && record_fields "$REC" 2>&1)" "program=cc1 kind=2 signo=0 exit=4 complete=1" \
+is "$(record_of "$T")" "program=cc1 kind=2 signo=0 exit=4 complete=1" \
 	"cc1 stand-in exiting 4: a CRASH_ICE record"
 is "$(counter_total "$T" cc1/signal:SIGSEGV)" 0 "cc1 stand-in exiting 4: no signal counted"
-if [ "$HAVE_CRASHES" = 1 ]; then
-	stacks "$T" cc1 ice >"$O/stacks"
-	ok "cc1 stand-in: a crash/ice stack starting at the exit call: internal_error, expand_expr" python3 -c '
+stacks "$T" cc1 ice >"$O/stacks"
+ok "cc1 stand-in: a crash/ice stack starting at the exit call: internal_error, expand_expr" python3 -c '
 import re, sys
 lines = [l.split() for l in open(sys.argv[1]).read().split("\n") if l]
 def fn(f):
@@ -145,10 +124,7 @@ def fn(f):
     return re.sub(r"(\.(constprop|isra|part|cold)(\.[0-9]+)?)+$", "", f)
 sys.exit(0 if len(lines) == 1 and [fn(f) for f in lines[0][:2]] == ["internal_error", "expand_expr"] else 1)
 ' "$O/stacks"
-	diag "cc1 stand-in's stack: $(cat "$O/stacks")"
-else
-	skip 1 "telem crashes does not exist yet"
-fi
+diag "cc1 stand-in's stack: $(cat "$O/stacks")"
 
 T=$(new_dir) O=$(new_dir)
 "$RUN" "$O" "$D/bin7" 0 LD_PRELOAD="$SHIM" TELEM_DIR="$T" -- ./cc1

@@ -19,19 +19,13 @@ new_telem_dir
 mkdir -p "$TELEM_DIR/local"
 echo 3 >"$TELEM_DIR/local/weekends" # weeks end on Wednesdays
 
-# at DATE CMD...: runs CMD under the shim on that day, its output dropped.
-at() {
-	local day=$1
-	shift
-	TELEM_TEST_NOW=$(date -u -d "$day" +%s) LD_PRELOAD=$SHIM "$@" >/dev/null 2>&1 || true
-}
 echo 'int main(void) { return 0; }' >"$W/hello.c"
 # The week ending 2024-06-05 is over; the one ending 2024-06-12 is pending.
-at 2024-06-03 gcc -O2 -c -o "$W/a.o" "$W/hello.c"
-at 2024-06-03 sh -c 'exit 0'
-at 2024-06-10 gcc -O2 -Wall -c -o "$W/b.o" "$W/hello.c"
-at 2024-06-10 sh -c 'exit 3'
-(at 2024-06-10 "$PROG/crash_null") 2>/dev/null # the shell's "Segmentation fault" line
+shim_on 2024-06-03 gcc -O2 -c -o "$W/a.o" "$W/hello.c"
+shim_on 2024-06-03 sh -c 'exit 0'
+shim_on 2024-06-10 gcc -O2 -Wall -c -o "$W/b.o" "$W/hello.c"
+shim_on 2024-06-10 sh -c 'exit 3'
+(shim_on 2024-06-10 "$PROG/crash_null") 2>/dev/null # the shell's "Segmentation fault" line
 # A program and counter named to break out of the markup, if anything is unescaped.
 "$GEN" --one "$TELEM_DIR" 'evil<i>&"' 2024-06-12 'evil<i>&"/flag:<script>alert(1)</script>&lt;' 1 >/dev/null
 printf '{"Week": "2024-05-29", "Programs": []}' >"$TELEM_DIR/local/2024-05-29.json"

@@ -14,19 +14,12 @@ new_telem_dir
 mkdir -p "$TELEM_DIR/local"
 echo 3 >"$TELEM_DIR/local/weekends" # weeks end on Wednesdays
 
-# at DATE CMD...: runs CMD under the shim on that day, its output dropped
-# (the crash's "Segmentation fault" comes from this shell: see below).
-at() {
-	local day=$1
-	shift
-	TELEM_TEST_NOW=$(date -u -d "$day" +%s) LD_PRELOAD=$SHIM "$@" >/dev/null 2>&1 || true
-}
 echo 'int main(void) { return 0; }' >"$W/hello.c"
-at 2024-06-10 gcc -O2 -Wl,--as-needed -o "$W/hello" "$W/hello.c"
-at 2024-06-10 sh -c 'exit 3'
-at 2024-06-11 sh -c 'exit 3' # a second daily file in the same week: summed
-at 2024-06-13 sh -c 'exit 3' # the next week (ends 2024-06-19): records of its own
-(at 2024-06-10 "$PROG/crash_null") 2>/dev/null
+shim_on 2024-06-10 gcc -O2 -Wl,--as-needed -o "$W/hello" "$W/hello.c"
+shim_on 2024-06-10 sh -c 'exit 3'
+shim_on 2024-06-11 sh -c 'exit 3' # a second daily file in the same week: summed
+shim_on 2024-06-13 sh -c 'exit 3' # the next week (ends 2024-06-19): records of its own
+(shim_on 2024-06-10 "$PROG/crash_null") 2>/dev/null # the shell's "Segmentation fault" line
 # Names the shim never makes, written by the shim's own code: quotes and commas.
 "$GEN" --one "$TELEM_DIR" qtool 2024-06-12 'qtool/flag:-"q",x' 3 'qtool/plain' 4 >/dev/null
 

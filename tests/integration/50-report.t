@@ -14,19 +14,11 @@
 need_built "$PROG/exit7" "$PROG/crash_null"
 command -v gcc >/dev/null || { echo "1..0 # skip no gcc"; exit 0; }
 
-T0=1718000000 # Monday 2024-06-10 06:13 UTC
-WEEK=2024-06-14 # TimeEnd with weekends = 5 (Friday)
-LATER=$((T0 + 8 * DAY))
 W=$(new_dir)
 printf 'int main(void) { return 0; }\n' >"$W/a.c"
 printf 'int f(int x) { return x * 2; }\n' >"$W/b.c"
 
-fresh() { # a new TELEM_DIR with weekends = Friday and mode $1 (none: local)
-	new_telem_dir
-	mkdir -p "$TELEM_DIR/local"
-	echo 5 >"$TELEM_DIR/local/weekends"
-	[ -z "${1:-}" ] || echo "$1" >"$TELEM_DIR/mode"
-}
+fresh() { friday_telem_dir "$@"; } # [MODE] (none: local)
 report_at() { # report_at UNIXTIME: telem report, out in $W/out, $W/err, $W/rc
 	local rc=0
 	TELEM_TEST_NOW=$1 "$TELEM" report >"$W/out" 2>"$W/err" || rc=$?

@@ -14,9 +14,6 @@
 need_built "$PROG/exit7"
 command -v gcc >/dev/null || { echo "1..0 # skip no gcc"; exit 0; }
 
-T0=1718000000 # Monday 2024-06-10 06:13 UTC
-WEEK=2024-06-14
-LATER=$((T0 + 8 * DAY))
 W=$(new_dir)
 printf 'int main(void) { return 0; }\n' >"$W/a.c"
 printf 'int f(int x) { return x * 2; }\n' >"$W/b.c"
@@ -33,11 +30,8 @@ EOF
 # fresh [MODE]: a new TELEM_DIR (weekends Friday), with the day's upload
 # token in place so that no shim run here starts a background upload.
 fresh() {
-	new_telem_dir
-	mkdir -p "$TELEM_DIR/local"
-	echo 5 >"$TELEM_DIR/local/weekends"
+	friday_telem_dir "$@"
 	touch "$TELEM_DIR/local/upload.token"
-	[ -z "${1:-}" ] || echo "$1" >"$TELEM_DIR/mode"
 }
 build() { # real compilations under the shim at $1 (default T0)
 	HOST_CWD=$W expired_week "${1:-$T0}" gcc -O2 -c a.c -o a.o

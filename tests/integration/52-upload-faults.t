@@ -11,20 +11,14 @@
 . "$ROOT/tests/fixtures/upload/helpers.sh"
 need_built "$PROG/exit7"
 
-T0=1718000000 # Monday 2024-06-10; weeks end on Fridays
-WEEK=2024-06-14
-LATER=$((T0 + 8 * DAY))
 W=$(new_dir)
 
 # prepare [WEEKS]: a new TELEM_DIR in mode on with WEEKS (default 1)
 # reports waiting in DIR/local; the first one saved as $W/original.json.
 prepare() {
 	local k
-	new_telem_dir
-	mkdir -p "$TELEM_DIR/local"
-	echo 5 >"$TELEM_DIR/local/weekends"
-	echo '{"Version": "f", "GOOS": ["linux"], "GOARCH": ["amd64"], "Programs": [{"Name": "exit7",
- "Counters": [{"Name": "exit7/invocations", "Rate": 1}]}]}' >"$TELEM_DIR/upload.config.json"
+	friday_telem_dir
+	exit7_config f
 	for ((k = 0; k < ${1:-1}; k++)); do expired_week $((T0 + k * 7 * DAY)); done
 	echo "on 2024-06-01" >"$TELEM_DIR/mode"
 	TELEM_TEST_NOW=$((LATER + (${1:-1} - 1) * 7 * DAY)) "$TELEM" report >/dev/null

@@ -10,18 +10,12 @@
 . "$ROOT/tests/fixtures/upload/helpers.sh"
 need_built "$PROG/exit7"
 
-T0=1718000000 # Monday 2024-06-10; weeks end on Fridays
-WEEK=2024-06-14
-LATER=$((T0 + 8 * DAY))
 W=$(new_dir)
 
 # fresh MODE: a new TELEM_DIR with a week over (counted in mode local), then MODE.
 fresh() {
-	new_telem_dir
-	mkdir -p "$TELEM_DIR/local"
-	echo 5 >"$TELEM_DIR/local/weekends"
-	echo '{"Version": "t", "GOOS": ["linux"], "GOARCH": ["amd64"], "Programs": [{"Name": "exit7",
- "Counters": [{"Name": "exit7/invocations", "Rate": 1}]}]}' >"$TELEM_DIR/upload.config.json"
+	friday_telem_dir
+	exit7_config t
 	expired_week "$T0"
 	echo "$1" >"$TELEM_DIR/mode"
 }

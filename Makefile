@@ -22,8 +22,8 @@ TOOLS_HDR = $(wildcard tools/*.h)
 
 # The collector: a server of its own (libmicrohttpd, SQLite), not linked into telem;
 # it shares the upload config parser and the shim's calendar dates with it.
-COLLECTOR_SRC = $(wildcard tools/collector/*.c) tools/config.c tools/jsonwhere.c shim/week.c
-COLLECTOR_HDR = $(wildcard tools/collector/*.h) tools/config.h tools/jsonwhere.h shim/week.h shim/bytes.h shim/sys.h
+COLLECTOR_SRC = $(wildcard tools/collector/*.c) tools/config.c tools/jsontext.c shim/week.c
+COLLECTOR_HDR = $(wildcard tools/collector/*.h) tools/config.h tools/jsontext.h shim/week.h shim/bytes.h shim/sys.h
 COLLECTOR_LIBS = -lmicrohttpd -lsqlite3 -ljansson -lpthread -lm
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)

@@ -3,7 +3,7 @@
  * report's counters are looked up by binary search. */
 #define _GNU_SOURCE
 #include "config.h"
-#include "jsonwhere.h"
+#include "jsontext.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,8 +6,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "jsonscan.h"
-#include "../jsonwhere.h"
+#include "../jsontext.h"
 #include "week.h"
 
 struct check {

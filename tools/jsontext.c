@@ -1,5 +1,5 @@
-/* Where things are in a JSON document jansson has accepted (jsonwhere.h). */
-#include "jsonwhere.h"
+/* What jansson does not offer about JSON text (jsontext.h). */
+#include "jsontext.h"
 
 #include <string.h>
 
@@ -51,6 +51,17 @@ static void skip_value(struct cursor *c)
 	} while (depth > 0 && c->p < c->end);
 }
 
+/* Past a member's value or an element and its ','; 0 at the container's end. */
+static int skip_item(struct cursor *c)
+{
+	skip_value(c);
+	skip_ws(c);
+	if (c->p >= c->end || *c->p != ',')
+		return 0;
+	c->p++;
+	return 1;
+}
+
 /* From an object's '{' to the value of member key; 0 when absent. */
 static int enter_member(struct cursor *c, const char *key)
 {
@@ -68,11 +79,8 @@ static int enter_member(struct cursor *c, const char *key)
 		skip_ws(c);
 		if (match)
 			return 1;
-		skip_value(c);
-		skip_ws(c);
-		if (c->p >= c->end || *c->p != ',')
+		if (!skip_item(c))
 			return 0;
-		c->p++;
 	}
 }
 
@@ -86,11 +94,8 @@ static int enter_index(struct cursor *c, size_t index)
 			return 0;
 		if (i == index)
 			return 1;
-		skip_value(c);
-		skip_ws(c);
-		if (c->p >= c->end || *c->p != ',')
+		if (!skip_item(c))
 			return 0;
-		c->p++;
 	}
 }
 
@@ -133,4 +138,26 @@ const char *json_unknown_member(json_t *obj, const char *const *allowed)
 			return key;
 	}
 	return NULL;
+}
+
+int json_nesting_exceeds(const char *text, size_t len, int limit)
+{
+	int depth = 0, in_string = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\')
+				i++; /* the escaped character cannot end the string */
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '[' || c == '{') {
+			if (++depth > limit)
+				return 1;
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return 0;
 }

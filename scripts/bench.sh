@@ -115,6 +115,21 @@ set_env() {
 	senv=(LD_PRELOAD="$shim" "${benv[@]}")
 }
 
+# verdict RUN ADDED LIMIT2 LIMIT3 UNIT FIRST_LABEL: label, budget (its text)
+# and v for the row of variant RUN, judged against issue 2's or issue 3's
+# limit; the first run is information only.
+verdict() {
+	local run=$1 added=$2 limit=$3
+	if [ "$run" = first ]; then
+		label=$6 budget="" v=info
+		return
+	fi
+	label=${v_label[$run]}
+	[ "${v_issue[$run]}" = 3 ] && limit=$4
+	judge [ "$added" -le "$limit" ]
+	budget="≤ $(num "$limit")$5 (issue ${v_issue[$run]})"
+}
+
 ## 2. Instructions of /bin/true ###############################################
 
 # valgrind runs `env VARS /bin/true` and follows the exec, so only /bin/true
@@ -151,14 +166,7 @@ row "instructions, /bin/true + empty .so" "bare: $(num "${ir_bare[first]}")" \
 	"" "info"
 for run in first "${variants[@]}"; do
 	added=$((ir[$run] - ir_bare[$run]))
-	if [ "$run" = first ]; then
-		label="first run (new counter file)" budget="" v=info
-	else
-		label=${v_label[$run]} budget=$budget_instr
-		[ "${v_issue[$run]}" = 3 ] && budget=$budget_instr_crash
-		judge [ $added -le "$budget" ]
-		budget="≤ $(num "$budget") over bare (issue ${v_issue[$run]})"
-	fi
+	verdict "$run" "$added" "$budget_instr" "$budget_instr_crash" " over bare" "first run (new counter file)"
 	row "instructions, /bin/true + shim, $label" \
 		"bare: $(num "${ir_bare[$run]}"), empty .so: $(num "${ir_empty[$run]}")" \
 		"$(num "${ir[$run]}")" \
@@ -196,14 +204,8 @@ row "system calls, /bin/true + empty .so" "bare: $(syscalls | wc -l)" "$n_empty"
 for run in first "${variants[@]}"; do
 	n=$(wc -l <"$work/sc.$run")
 	added=$((n - n_empty))
-	if [ "$run" = first ]; then
-		label="first run (new counter file, directory made)" budget="" v=info
-	else
-		label=${v_label[$run]} budget=$budget_syscalls
-		[ "${v_issue[$run]}" = 3 ] && budget=$budget_syscalls_crash
-		judge [ $added -le "$budget" ]
-		budget="≤ $budget (issue ${v_issue[$run]})"
-	fi
+	verdict "$run" "$added" "$budget_syscalls" "$budget_syscalls_crash" "" \
+		"first run (new counter file, directory made)"
 	row "system calls, /bin/true + shim, $label" "empty .so: $n_empty" "$n" \
 		"$(signed $added): $(added_list "$work/sc.empty" "$work/sc.$run")" "$budget" "$v"
 done

@@ -23,13 +23,17 @@ typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
 struct start {
 	void *(*routine)(void *);
 	void *arg;
-	int keyed; /* the mapping is handed to alt_stack_key's destructor */
 };
 
-/* One key for every thread's mapping, created on the first pthread_create
- * (never in a signal handler); 0 before, -1 if libc would not give one. */
+typedef int (*setspecific_fn)(pthread_key_t, const void *);
+
+/* One key for every thread's mapping, made once by libc's pthread_once on
+ * the first pthread_create (never in a signal handler). set_alt_stack is
+ * pthread_setspecific, left NULL when libc gives no key: then each thread
+ * releases its mapping itself when its start routine returns. */
+static pthread_once_t alt_stack_once = PTHREAD_ONCE_INIT;
 static pthread_key_t alt_stack_key;
-static int alt_stack_key_state;
+static setspecific_fn set_alt_stack;
 
 static void release_alt_stack(void *base)
 {
@@ -42,30 +46,22 @@ static void release_alt_stack(void *base)
 	sys_munmap(base, THREAD_ALT_STACK);
 }
 
-static int have_alt_stack_key(void)
+static void make_alt_stack_key(void)
 {
-	int state = __atomic_load_n(&alt_stack_key_state, __ATOMIC_ACQUIRE);
-	if (state)
-		return state > 0;
 	int (*key_create)(pthread_key_t *, void (*)(void *)) =
 		(int (*)(pthread_key_t *, void (*)(void *)))libc_symbol("pthread_key_create");
-	int (*key_delete)(pthread_key_t) = (int (*)(pthread_key_t))libc_symbol("pthread_key_delete");
-	pthread_key_t key;
-	if (!key_create || !key_delete || key_create(&key, release_alt_stack) != 0) {
-		__atomic_store_n(&alt_stack_key_state, -1, __ATOMIC_RELEASE);
-		return 0;
-	}
-	/* Two first threads created at once: one key wins, the other goes. */
-	static int claimed;
-	if (__atomic_exchange_n(&claimed, 1, __ATOMIC_ACQ_REL)) {
-		key_delete(key);
-		while (!(state = __atomic_load_n(&alt_stack_key_state, __ATOMIC_ACQUIRE)))
-			sys_call0(SYS_sched_yield);
-		return state > 0;
-	}
-	alt_stack_key = key;
-	__atomic_store_n(&alt_stack_key_state, 1, __ATOMIC_RELEASE);
-	return 1;
+	setspecific_fn set = (setspecific_fn)libc_symbol("pthread_setspecific");
+	if (key_create && set && key_create(&alt_stack_key, release_alt_stack) == 0)
+		set_alt_stack = set;
+}
+
+static void make_alt_stack_key_once(void)
+{
+	static int (*once)(pthread_once_t *, void (*)(void));
+	if (!once) /* racing creators find the same function */
+		once = (int (*)(pthread_once_t *, void (*)(void)))libc_symbol("pthread_once");
+	if (once)
+		once(&alt_stack_once, make_alt_stack_key);
 }
 
 static void *start_with_alt_stack(void *p)
@@ -73,16 +69,11 @@ static void *start_with_alt_stack(void *p)
 	struct start *s = p; /* at the top of the mapping */
 	void *(*routine)(void *) = s->routine;
 	void *arg = s->arg;
-	int keyed = s->keyed;
 	char *base = (char *)p + sizeof *s - THREAD_ALT_STACK;
 	stack_t ss = {.ss_sp = base, .ss_size = THREAD_ALT_STACK - sizeof *s, .ss_flags = 0};
 	sys_call2(SYS_sigaltstack, &ss, 0);
-	if (keyed) {
-		int (*set)(pthread_key_t, const void *) =
-			(int (*)(pthread_key_t, const void *))libc_symbol("pthread_setspecific");
-		keyed = set && set(alt_stack_key, base) == 0;
-	}
-	if (keyed)
+	/* The creator's pthread_once happened before this thread began. */
+	if (set_alt_stack && set_alt_stack(alt_stack_key, base) == 0)
 		return routine(arg); /* the key's destructor releases the mapping */
 	void *ret = routine(arg);
 	release_alt_stack(base);
@@ -104,7 +95,7 @@ EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(
 	struct start *s = (struct start *)(m + THREAD_ALT_STACK) - 1;
 	s->routine = routine;
 	s->arg = arg;
-	s->keyed = have_alt_stack_key();
+	make_alt_stack_key_once();
 	int rc = real(thread, attr, start_with_alt_stack, s);
 	if (rc != 0)
 		sys_munmap(m, THREAD_ALT_STACK);

@@ -9,6 +9,7 @@
 #include <link.h>
 #include <sys/mman.h>
 
+#include "arch/regs.h"
 #include "bytes.h"
 #include "libc.h"
 #include "signals.h"
@@ -21,28 +22,6 @@ static void copy_str(char *dst, size_t cap, const char *src)
 		n = cap - 1;
 	bytes_copy(dst, src, n);
 	dst[n] = 0;
-}
-
-static void fill_registers(struct crash_header *h, const ucontext_t *uc)
-{
-#if defined(__x86_64__)
-	static const int order[17] = {REG_RAX, REG_RDX, REG_RCX, REG_RBX, REG_RSI, REG_RDI,
-				      REG_RBP, REG_RSP, REG_R8,  REG_R9,  REG_R10, REG_R11,
-				      REG_R12, REG_R13, REG_R14, REG_R15, REG_RIP};
-	for (int i = 0; i < 17; i++)
-		h->regs[i] = (uint64_t)uc->uc_mcontext.gregs[order[i]];
-	h->n_regs = 17;
-	h->sp_reg = 7;
-	h->pc_reg = 16;
-#elif defined(__aarch64__)
-	for (int i = 0; i < 31; i++)
-		h->regs[i] = uc->uc_mcontext.regs[i];
-	h->regs[31] = uc->uc_mcontext.sp;
-	h->regs[32] = uc->uc_mcontext.pc;
-	h->n_regs = 33;
-	h->sp_reg = 31;
-	h->pc_reg = 32;
-#endif
 }
 
 /* Module address range, build-id, from its program headers in memory. */
@@ -112,7 +91,7 @@ static uint64_t write_stack(int fd, uint64_t *start)
 	/* After a stack overflow the stack pointer sits in the guard area: the
 	 * frames worth having start at the first readable page above it. */
 	for (int skipped = 0; skipped < 16; skipped++) {
-		long w = sys_write(fd, (const void *)sp, 4096 - (sp & 4095));
+		long w = sys_write(fd, (const void *)(uintptr_t)sp, 4096 - (sp & 4095));
 		if (w > 0) {
 			done = (uint64_t)w;
 			break;
@@ -124,7 +103,7 @@ static uint64_t write_stack(int fd, uint64_t *start)
 		uint64_t addr = sp + done, chunk = 4096 - (addr & 4095);
 		if (done + chunk > CRASH_STACK_MAX)
 			chunk = CRASH_STACK_MAX - done;
-		long w = sys_write(fd, (const void *)addr, chunk);
+		long w = sys_write(fd, (const void *)(uintptr_t)addr, chunk);
 		if (w <= 0)
 			break;
 		done += (uint64_t)w;
@@ -182,7 +161,7 @@ void crash_capture2(enum crash_kind kind, int sig, const siginfo_t *si, const uc
 	h.signo = sig;
 	h.code = si ? si->si_code : 0;
 	h.exit_code = exit_code;
-	h.fault_addr = si ? (uint64_t)si->si_addr : 0;
+	h.fault_addr = si ? (uint64_t)(uintptr_t)si->si_addr : 0;
 	struct timespec now = {0, 0};
 	sys_call2(SYS_clock_gettime, CLOCK_REALTIME, &now);
 	h.time = now.tv_sec;
@@ -197,7 +176,7 @@ void crash_capture2(enum crash_kind kind, int sig, const siginfo_t *si, const uc
 		if (*p == '/')
 			slash = p + 1;
 	copy_str(h.counter_file, sizeof h.counter_file, slash);
-	fill_registers(&h, uc);
+	arch_fill_registers(&h, uc);
 	h.stack_start = h.regs[h.sp_reg];
 	h.stack_len = 0;
 	h.stack2_start = 0;

@@ -55,7 +55,7 @@ struct crash_header {
 	char goos[8];
 	char goarch[8];
 	char counter_file[160]; /* basename of the counter file in local/ */
-	uint64_t regs[CRASH_MAX_REGS];
+	uint64_t regs[CRASH_MAX_REGS] __attribute__((aligned(8))); /* 8 on i386 too */
 	uint32_t sp_reg, pc_reg; /* indexes into regs */
 	uint32_t n_modules;
 	uint32_t complete;     /* 1 once everything below is written */

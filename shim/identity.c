@@ -129,7 +129,10 @@ void identity_read(struct identity *id, const unsigned long *auxv, const char *l
 	else
 		bytes_copy(id->version, "devel", 6);
 	struct text t = TEXT_INIT(id->runtime, sizeof id->runtime);
-	text_str(&t, "glibc");
+	/* glibc gives its version number; another C library its whole name
+	 * ("musl", which has no version call). */
+	if (libc_version[0] >= '0' && libc_version[0] <= '9')
+		text_str(&t, "glibc");
 	text_str(&t, libc_version);
 	id->goos = "linux";
 	id->goarch = identity_goarch();

@@ -4,7 +4,11 @@
 #include <elf.h>
 #include <link.h>
 
+#include <fcntl.h>
+
 #include "bytes.h"
+#include "musl.h"
+#include "sys.h"
 
 struct image {
 	unsigned long base;
@@ -131,50 +135,130 @@ static const struct link_map *loaded_objects(const unsigned long *auxv)
 
 
 
+static const char *base_name(const char *path)
+{
+	const char *base = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/')
+			base = p + 1;
+	return base;
+}
+
+/* musl's C library is its dynamic linker, ld-musl-<arch>.so.1. */
+static int is_musl(const struct link_map *m) { return str_after(base_name(m->l_name), "ld-musl-") != 0; }
+
 static int is_libc(const struct link_map *m)
 {
 	/* The main program (no name) and this library are never libc; skipping
 	 * them saves scanning our own long path in every host. */
 	if (!m->l_name || !m->l_name[0] || m->l_ld == (const void *)_DYNAMIC)
 		return 0;
-	const char *path = m->l_name;
-	const char *base = path;
-	for (const char *p = path; *p; p++)
-		if (*p == '/')
-			base = p + 1;
-	return str_after(base, "libc.so.") != 0;
+	return str_after(base_name(m->l_name), "libc.so.") != 0 || is_musl(m);
 }
 
-/* Hashes are constants (checked by tests/unit/test_libc.c against
- * libc_gnu_hash): hashing the names costs more than the lookups. */
+/* libc's image, published once for every thread: state 0 = none, 1 = one
+ * thread is copying it in, 2 = ready. A thread that finds it not ready
+ * uses the copy it computed itself, so nobody waits and nobody reads a
+ * half-written image. */
 static struct image libc_image;
+static int libc_image_state;
+
+static const struct image *published_image(void)
+{
+	return __atomic_load_n(&libc_image_state, __ATOMIC_ACQUIRE) == 2 ? &libc_image : 0;
+}
+
+static void publish_image(const struct image *im)
+{
+	int none = 0;
+	if (__atomic_compare_exchange_n(&libc_image_state, &none, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		libc_image = *im;
+		__atomic_store_n(&libc_image_state, 2, __ATOMIC_RELEASE);
+	}
+}
+
+static const struct link_map *find_libc(const struct link_map *m)
+{
+	while (m && !is_libc(m))
+		m = m->l_next;
+	return m;
+}
+
+/* Before __libc_start_main (a sanitizer runtime initializing from the
+ * program's .preinit_array calls sigaction, pthread_create...) nobody has
+ * given us the auxiliary vector yet: read it from /proc/self/auxv with raw
+ * system calls into this thread's stack. Only on that early path; the
+ * dynamic linker has relocated every object by then, so its list is whole. */
+static int early_image(struct image *im)
+{
+	unsigned long auxv[256];
+	int fd = sys_openat(AT_FDCWD, "/proc/self/auxv", O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	long n = sys_read(fd, auxv, sizeof auxv - 2 * sizeof auxv[0]);
+	sys_close(fd);
+	if (n <= 0)
+		return -1;
+	auxv[n / sizeof auxv[0]] = AT_NULL;
+	auxv[n / sizeof auxv[0] + 1] = 0;
+	const struct link_map *m = find_libc(loaded_objects(auxv));
+	return m ? image_of(im, m->l_addr, m->l_ld) : -1;
+}
+
 static const struct link_map *objects;
 
 void *libc_symbol(const char *name)
 {
-	return libc_image.symtab ? image_lookup(&libc_image, name, libc_gnu_hash(name)) : 0;
+	const struct image *im = published_image();
+	struct image early;
+	if (!im) {
+		if (early_image(&early) != 0)
+			return 0;
+		publish_image(&early);
+		im = &early;
+	}
+	return image_lookup(im, name, libc_gnu_hash(name));
 }
 
 const struct link_map *libc_loaded_objects(void) { return objects; }
 
+/* Hashes are constants (checked by tests/unit/test_libc.c against
+ * libc_gnu_hash): hashing the names costs more than the lookups. */
 #define LOOKUP(field, name, hash) (*(void **)&api->field = image_lookup_n(&im, name, sizeof name - 1, hash))
 
 int libc_resolve(struct libc_api *api, const unsigned long *auxv)
 {
 	struct image im;
-	const struct link_map *m = objects = loaded_objects(auxv);
-	while (m && !is_libc(m))
-		m = m->l_next;
+	const struct link_map *m = find_libc(objects = loaded_objects(auxv));
 	if (m && image_of(&im, m->l_addr, m->l_ld) == 0) {
 		LOOKUP(libc_start_main, "__libc_start_main", 0xf63d4e2eu);
-		LOOKUP(on_exit, "on_exit", 0x6bc7f0dbu);
-		LOOKUP(register_atfork, "__register_atfork", 0xfa697a6eu);
 		LOOKUP(clock_gettime, "clock_gettime", 0x71dd557fu);
-		LOOKUP(gnu_get_libc_version, "gnu_get_libc_version", 0xc5dc856cu);
-		libc_image = im;
+		publish_image(&im);
+		if (is_musl(m)) {
+			musl_adapt(api);
+		} else {
+			LOOKUP(on_exit, "on_exit", 0x6bc7f0dbu);
+			LOOKUP(register_atfork, "__register_atfork", 0xfa697a6eu);
+			LOOKUP(gnu_get_libc_version, "gnu_get_libc_version", 0xc5dc856cu);
+		}
 	}
 	return api->libc_start_main && api->on_exit && api->register_atfork && api->clock_gettime &&
 			       api->gnu_get_libc_version
 		       ? 0
 		       : -1;
+}
+
+/* Any other object's __libc_start_main, for a C library we do not know:
+ * the host then starts untouched instead of not at all. */
+void *libc_next_start_main(void)
+{
+	for (const struct link_map *m = objects; m; m = m->l_next) {
+		struct image im;
+		void *f;
+		if (m->l_name && m->l_name[0] && m->l_ld != (const void *)_DYNAMIC &&
+		    image_of(&im, m->l_addr, m->l_ld) == 0 &&
+		    (f = image_lookup_n(&im, "__libc_start_main", 17, 0xf63d4e2eu)))
+			return f;
+	}
+	return 0;
 }

@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include "signals.h"
 
+#include "arch/regs.h"
 #include "bytes.h"
 #include "crashcapture.h"
 #include "deliver.h"
@@ -104,7 +105,7 @@ struct kernel_sigaction {
 	void *handler;
 	unsigned long flags;
 	void (*restorer)(void);
-	unsigned long mask;
+	uint64_t mask; /* the kernel reads 8 bytes on every CPU */
 };
 
 #if defined(__x86_64__)
@@ -149,14 +150,7 @@ static void record_crash(int sig, siginfo_t *si, ucontext_t *uc, int exit_code, 
 	crash_capture2(CRASH_SIGNAL, sig, si, uc, exit_code, sp2);
 }
 
-static uint64_t sp_of(const ucontext_t *uc)
-{
-#if defined(__x86_64__)
-	return (uint64_t)uc->uc_mcontext.gregs[REG_RSP];
-#elif defined(__aarch64__)
-	return uc->uc_mcontext.sp;
-#endif
-}
+static uint64_t sp_of(const ucontext_t *uc) { return arch_sp(uc); }
 
 /* Async-signal-safe. Calls the host's handler as the kernel would have. */
 static void call_host(int sig, siginfo_t *si, ucontext_t *uc, struct sigaction *h)

@@ -9,6 +9,7 @@
  * (clock_gettime, on_exit, __register_atfork) leave it alone on success and
  * cannot fail here. Nothing prints, exits or leaves a descriptor open. */
 #define _GNU_SOURCE
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -254,6 +255,13 @@ static int wrapped_main(int argc, char **argv, char **envp)
 	return host_main(argc, argv, envp);
 }
 
+/* For a libc whose own exit() cannot be interposed (musl): main's return
+ * goes to the shim's exit (musl.c), which counts it. */
+static int main_then_exit(int argc, char **argv, char **envp)
+{
+	exit(wrapped_main(argc, argv, envp));
+}
+
 EXPORT int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
 			     void (*fini)(void), void (*rtld_fini)(void), void *stack_end)
 {
@@ -263,9 +271,15 @@ EXPORT int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(v
 	telem.auxv = (const unsigned long *)(envp + 1);
 	host_main = main;
 	/* Without every function we need, the host starts untouched. */
-	main_fn entry = libc_resolve(&libc, telem.auxv) == 0 ? wrapped_main : main;
-	if (!libc.libc_start_main) /* no libc found in memory: cannot happen with glibc */
-		exit_group(127);
+	main_fn entry = libc_resolve(&libc, telem.auxv) == 0 ? libc.main_exits ? main_then_exit : wrapped_main : main;
+	if (!libc.libc_start_main) { /* no C library we know of in memory: the next definition */
+		int (*next)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void), void *) =
+			(int (*)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void), void *))
+				libc_next_start_main();
+		if (!next)
+			exit_group(127); /* nothing to start the program with: it could not run at all */
+		return next(main, argc, argv, init, fini, rtld_fini, stack_end);
+	}
 	return libc.libc_start_main(entry, argc, argv, init, fini, rtld_fini, stack_end);
 }
 

@@ -14,37 +14,16 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 
+/* Per CPU: the system call instruction (sys_call6), the calls whose
+ * arguments differ (64-bit offsets, mmap's unit), and numbers a table lacks. */
 #if defined(__x86_64__)
-static inline long sys_call6(long n, long a, long b, long c, long d, long e, long f)
-{
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
+#include "arch/x86_64.h"
 #elif defined(__aarch64__)
-static inline long sys_call6(long n, long a, long b, long c, long d, long e, long f)
-{
-	register long x8 __asm__("x8") = n;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-	register long x5 __asm__("x5") = f;
-	__asm__ volatile("svc 0"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
-			 : "memory");
-	return x0;
-}
+#include "arch/aarch64.h"
+#elif defined(__i386__)
+#include "arch/i386.h"
 #else
-#error "telem's shim supports x86_64 and aarch64"
+#error "telem's shim supports x86_64, i386 and aarch64"
 #endif
 
 #define sys_call0(n) sys_call6(n, 0, 0, 0, 0, 0, 0)
@@ -61,16 +40,8 @@ static inline int sys_openat(int dirfd, const char *path, int flags, int mode)
 }
 static inline long sys_read(int fd, void *buf, size_t n) { return sys_call3(SYS_read, fd, buf, n); }
 static inline long sys_write(int fd, const void *buf, size_t n) { return sys_call3(SYS_write, fd, buf, n); }
-static inline long sys_pwrite(int fd, const void *buf, size_t n, long off)
-{
-	return sys_call4(SYS_pwrite64, fd, buf, n, off);
-}
 static inline int sys_close(int fd) { return (int)sys_call1(SYS_close, fd); }
-static inline int sys_fstat(int fd, struct stat *st) { return (int)sys_call2(SYS_fstat, fd, st); }
-static inline int sys_fallocate(int fd, int mode, long off, long len)
-{
-	return (int)sys_call4(SYS_fallocate, fd, mode, off, len);
-}
+static inline int sys_fstat(int fd, struct stat *st) { return (int)sys_call2(SYS_TELEM_fstat, fd, st); }
 static inline int sys_fchmod(int fd, int mode) { return (int)sys_call2(SYS_fchmod, fd, mode); }
 static inline int sys_mkdirat(int dirfd, const char *path, int mode)
 {
@@ -87,10 +58,6 @@ static inline int sys_unlinkat(int dirfd, const char *path, int flags)
 static inline long sys_readlinkat(int dirfd, const char *path, char *buf, size_t n)
 {
 	return sys_call4(SYS_readlinkat, dirfd, path, buf, n);
-}
-static inline void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, long off)
-{
-	return (void *)sys_call6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, off);
 }
 static inline int sys_munmap(void *addr, size_t len) { return (int)sys_call2(SYS_munmap, addr, len); }
 static inline long sys_getrandom(void *buf, size_t n, unsigned flags)

@@ -1,0 +1,10 @@
+/* What a musl host's C library lacks of what the shim uses from glibc. */
+#ifndef TELEM_MUSL_H
+#define TELEM_MUSL_H
+
+#include "libc.h"
+
+/* Fills the libc_api entries musl has no function for. */
+void musl_adapt(struct libc_api *api);
+
+#endif

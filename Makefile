@@ -14,6 +14,7 @@ SHIM_SHARED = shim/counterfile.c shim/counterparse.c shim/week.c shim/mode.c \
 	shim/identity.c shim/names.c
 SHIM_SRC = $(filter-out shim/counterparse.c,$(SHIM_SHARED)) shim/libc.c shim/today.c shim/signals.c shim/deliver.c shim/crashcapture.c shim/threads.c shim/trigger.c shim/start.c
 SHIM_SRC += shim/musl.c
+SHIM_SRC += shim/sanitizers.c
 SHIM_HDR = $(wildcard shim/*.h)
 SHIM_HDR += $(wildcard shim/arch/*.h)
 

@@ -156,24 +156,29 @@ static int is_libc(const struct link_map *m)
 	return str_after(base_name(m->l_name), "libc.so.") != 0 || is_musl(m);
 }
 
-/* libc's image, published once for every thread: state 0 = none, 1 = one
- * thread is copying it in, 2 = ready. A thread that finds it not ready
- * uses the copy it computed itself, so nobody waits and nobody reads a
- * half-written image. */
-static struct image libc_image;
-static int libc_image_state;
+/* What interposers forward to, published once for every thread: state 0 =
+ * none, 1 = one thread is copying it in, 2 = ready. A thread that finds it
+ * not ready uses the copy it computed itself, so nobody waits and nobody
+ * reads a half-written one. */
+struct lookup_scope {
+	struct image libc;
+	const struct link_map *libc_map;
+	const struct link_map *after_us; /* the objects after ours, in lookup order */
+};
+static struct lookup_scope scope;
+static int scope_state;
 
-static const struct image *published_image(void)
+static const struct lookup_scope *published_scope(void)
 {
-	return __atomic_load_n(&libc_image_state, __ATOMIC_ACQUIRE) == 2 ? &libc_image : 0;
+	return __atomic_load_n(&scope_state, __ATOMIC_ACQUIRE) == 2 ? &scope : 0;
 }
 
-static void publish_image(const struct image *im)
+static void publish_scope(const struct lookup_scope *s)
 {
 	int none = 0;
-	if (__atomic_compare_exchange_n(&libc_image_state, &none, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		libc_image = *im;
-		__atomic_store_n(&libc_image_state, 2, __ATOMIC_RELEASE);
+	if (__atomic_compare_exchange_n(&scope_state, &none, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		scope = *s;
+		__atomic_store_n(&scope_state, 2, __ATOMIC_RELEASE);
 	}
 }
 
@@ -184,12 +189,27 @@ static const struct link_map *find_libc(const struct link_map *m)
 	return m;
 }
 
+/* The dynamic linker's initial list is the program, the preloaded objects,
+ * then their dependencies: the order in which it binds symbols. */
+static int scope_of(struct lookup_scope *s, const struct link_map *objs)
+{
+	const struct link_map *m = find_libc(objs);
+	if (!m || image_of(&s->libc, m->l_addr, m->l_ld) != 0)
+		return -1;
+	s->libc_map = m;
+	s->after_us = 0;
+	for (const struct link_map *o = objs; o; o = o->l_next)
+		if (o->l_ld == (const void *)_DYNAMIC)
+			s->after_us = o->l_next;
+	return 0;
+}
+
 /* Before __libc_start_main (a sanitizer runtime initializing from the
  * program's .preinit_array calls sigaction, pthread_create...) nobody has
  * given us the auxiliary vector yet: read it from /proc/self/auxv with raw
  * system calls into this thread's stack. Only on that early path; the
  * dynamic linker has relocated every object by then, so its list is whole. */
-static int early_image(struct image *im)
+static int early_scope(struct lookup_scope *s)
 {
 	unsigned long auxv[256];
 	int fd = sys_openat(AT_FDCWD, "/proc/self/auxv", O_RDONLY | O_CLOEXEC, 0);
@@ -201,23 +221,34 @@ static int early_image(struct image *im)
 		return -1;
 	auxv[n / sizeof auxv[0]] = AT_NULL;
 	auxv[n / sizeof auxv[0] + 1] = 0;
-	const struct link_map *m = find_libc(loaded_objects(auxv));
-	return m ? image_of(im, m->l_addr, m->l_ld) : -1;
+	return scope_of(s, loaded_objects(auxv));
 }
 
 static const struct link_map *objects;
 
+/* The next definition after ours, as dlsym(RTLD_NEXT) would find it: a
+ * sanitizer's interceptor when its runtime is a shared library loaded after
+ * us (gcc's libtsan must see the threads created), else libc's. */
 void *libc_symbol(const char *name)
 {
-	const struct image *im = published_image();
-	struct image early;
-	if (!im) {
-		if (early_image(&early) != 0)
+	const struct lookup_scope *s = published_scope();
+	struct lookup_scope early;
+	if (!s) {
+		if (early_scope(&early) != 0)
 			return 0;
-		publish_image(&early);
-		im = &early;
+		publish_scope(&early);
+		s = &early;
 	}
-	return image_lookup(im, name, libc_gnu_hash(name));
+	size_t len = bytes_len(name);
+	uint32_t hash = libc_gnu_hash(name);
+	for (const struct link_map *m = s->after_us; m && m != s->libc_map; m = m->l_next) {
+		struct image im;
+		void *f;
+		if (m->l_name && m->l_name[0] && image_of(&im, m->l_addr, m->l_ld) == 0 &&
+		    (f = image_lookup_n(&im, name, len, hash)))
+			return f;
+	}
+	return image_lookup_n(&s->libc, name, len, hash);
 }
 
 const struct link_map *libc_loaded_objects(void) { return objects; }
@@ -228,13 +259,13 @@ const struct link_map *libc_loaded_objects(void) { return objects; }
 
 int libc_resolve(struct libc_api *api, const unsigned long *auxv)
 {
-	struct image im;
-	const struct link_map *m = find_libc(objects = loaded_objects(auxv));
-	if (m && image_of(&im, m->l_addr, m->l_ld) == 0) {
+	struct lookup_scope s;
+	if (scope_of(&s, objects = loaded_objects(auxv)) == 0) {
+		const struct image im = s.libc;
+		publish_scope(&s);
 		LOOKUP(libc_start_main, "__libc_start_main", 0xf63d4e2eu);
 		LOOKUP(clock_gettime, "clock_gettime", 0x71dd557fu);
-		publish_image(&im);
-		if (is_musl(m)) {
+		if (is_musl(s.libc_map)) {
 			musl_adapt(api);
 		} else {
 			LOOKUP(on_exit, "on_exit", 0x6bc7f0dbu);

@@ -15,6 +15,7 @@ SHIM_SHARED = shim/counterfile.c shim/counterparse.c shim/week.c shim/mode.c \
 SHIM_SRC = $(filter-out shim/counterparse.c,$(SHIM_SHARED)) shim/libc.c shim/today.c shim/signals.c shim/deliver.c shim/crashcapture.c shim/threads.c shim/trigger.c shim/start.c
 SHIM_SRC += shim/musl.c
 SHIM_SRC += shim/sanitizers.c
+SHIM_SRC += shim/arch/builtins.c
 SHIM_HDR = $(wildcard shim/*.h)
 SHIM_HDR += $(wildcard shim/arch/*.h)
 
@@ -65,11 +66,68 @@ install: all
 	install -m 755 tools/telem $(DESTDIR)$(PREFIX)/bin/telem
 	install -m 755 tools/telem-collector $(DESTDIR)$(PREFIX)/bin/telem-collector
 	install -m 644 shim/libtelem.so $(DESTDIR)$(PREFIX)/lib/telem/libtelem.so
+	$(MAKE) --no-print-directory install-shims
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 644 man/telem.1 $(DESTDIR)$(PREFIX)/share/man/man1/telem.1
 	install -m 644 man/libtelem.7 $(DESTDIR)$(PREFIX)/share/man/man7/libtelem.7
 
 clean:
-	rm -rf build shim/libtelem.so tools/telem tools/telem-collector
+	rm -rf build shim/libtelem.so shim/i386 shim/aarch64 tools/telem tools/telem-collector
 
 .PHONY: all test bench install clean
+
+# ---- the shim for other CPUs, and where each one's ld.so looks for it ----
+# One exported line serves every process: LD_PRELOAD='$(PREFIX)/$LIB/telem/libtelem.so'
+# (quoted: $LIB is ld.so's token, which it expands to its own library
+# directory: lib/x86_64-linux-gnu, lib32 for gcc-multilib's i386 ld.so,
+# lib/i386-linux-gnu for Debian's libc6:i386, lib/aarch64-linux-gnu).
+# musl's ld.so does not expand it, so a directory literally named $LIB
+# points at the host's.
+SHIM_LINK = -shared -Wl,--version-script=shim/libtelem.map -Wl,-z,relro -ffunction-sections \
+	-fdata-sections -Wl,--gc-sections -nostartfiles
+HOST_MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+HOST_LIB = lib/$(or $(HOST_MULTIARCH),x86_64-linux-gnu)
+# i386 where gcc -m32 can build against a 32-bit libc (gcc-multilib).
+HAVE_I386 := $(shell echo 'int main(void){return 0;}' | \
+	$(CC) -m32 -include signal.h -x c -o /dev/null - 2>/dev/null && echo yes)
+# aarch64 with clang, lld and Debian's cross libc headers (libc6-dev-arm64-cross).
+AARCH64_ROOT ?= /usr/aarch64-linux-gnu
+HAVE_AARCH64 := $(shell command -v clang >/dev/null && command -v ld.lld >/dev/null && \
+	test -f $(AARCH64_ROOT)/include/signal.h && echo yes)
+SHIM_MULTI = $(if $(HAVE_I386),shim/i386/libtelem.so) $(if $(HAVE_AARCH64),shim/aarch64/libtelem.so)
+all: $(SHIM_MULTI)
+
+shim-i386: shim/i386/libtelem.so
+shim/i386/libtelem.so: $(SHIM_SRC) $(SHIM_HDR) shim/libtelem.map
+	@mkdir -p $(@D)
+	$(CC) -m32 -D_FILE_OFFSET_BITS=64 $(SHIM_CFLAGS) $(SHIM_LINK) -o $@ $(SHIM_SRC)
+
+AARCH64_CC = clang --target=aarch64-linux-gnu --sysroot=$(AARCH64_ROOT) -fuse-ld=lld
+shim-aarch64: shim/aarch64/libtelem.so
+shim/aarch64/libtelem.so: $(SHIM_SRC) $(SHIM_HDR) shim/libtelem.map
+	@mkdir -p $(@D)
+	$(AARCH64_CC) $(STD) $(WARN) $(CFLAGS) -Wno-unknown-warning-option -fPIC -fvisibility=hidden \
+		-fno-stack-protector -mno-outline-atomics -nostdlib $(SHIM_LINK) -o $@ $(SHIM_SRC)
+
+# Test programs for the other CPUs (tests/integration/60-fleet.t); clang
+# finds Debian's cross libc by itself (a --sysroot would make lld look for
+# the absolute paths in its libc.so script inside the sysroot).
+build/i386/%: tests/programs/%.c
+	@mkdir -p $(@D)
+	$(CC) -m32 $(STD) -Wall -Wextra -O2 -fomit-frame-pointer -g -o $@ $< -lpthread
+build/aarch64/%: tests/programs/%.c
+	@mkdir -p $(@D)
+	clang --target=aarch64-linux-gnu -fuse-ld=lld $(STD) -Wall -Wextra -O2 -fomit-frame-pointer -g \
+		-Wl,--build-id=sha1 -o $@ $< -lpthread
+
+install-shims:
+	install -d $(DESTDIR)$(PREFIX)/$(HOST_LIB)/telem
+	install -m 644 shim/libtelem.so $(DESTDIR)$(PREFIX)/$(HOST_LIB)/telem/libtelem.so
+	ln -sfn $(HOST_LIB) '$(DESTDIR)$(PREFIX)/$$LIB'
+	$(if $(HAVE_I386),for d in lib32 lib/i386-linux-gnu; do \
+		install -d $(DESTDIR)$(PREFIX)/$$d/telem && \
+		install -m 644 shim/i386/libtelem.so $(DESTDIR)$(PREFIX)/$$d/telem/libtelem.so || exit 1; done)
+	$(if $(HAVE_AARCH64),install -d $(DESTDIR)$(PREFIX)/lib/aarch64-linux-gnu/telem && \
+		install -m 644 shim/aarch64/libtelem.so $(DESTDIR)$(PREFIX)/lib/aarch64-linux-gnu/telem/libtelem.so)
+
+.PHONY: shim-i386 shim-aarch64 install-shims

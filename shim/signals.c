@@ -161,7 +161,8 @@ static void call_host(int sig, siginfo_t *si, ucontext_t *uc, struct sigaction *
 		mask_add(&mask, sig);
 	set_mask(SIG_BLOCK, &mask, &old);
 	int tid = gettid_raw();
-	in_host.sig = sig, in_host.si = si, in_host.uc = uc, in_host.frame = 0;
+	in_host.sig = sig, in_host.si = si, in_host.uc = uc, in_host.frame = (char *)&act; /* as deliver_to_host's frame */
+	in_host.seal = seal_of(si);
 	__atomic_store_n(&in_host.tid, tid, __ATOMIC_RELEASE);
 	if (act.sa_flags & SA_SIGINFO)
 		act.sa_sigaction(sig, si, uc);

@@ -11,8 +11,8 @@ ok "the man pages are installed" test -f "$dest/usr/local/share/man/man1/telem.1
 
 export TELEM_DIR=$(new_dir)
 env_out=$("$dest/usr/local/bin/telem" env)
-ok "telem env names the installed shim" grep -q "shim:     $dest/usr/local/lib/telem/libtelem.so" <<<"$env_out"
-ok "telem env prints the LD_PRELOAD line" grep -q "export LD_PRELOAD=\"$dest/usr/local/lib/telem/libtelem.so" <<<"$env_out"
+ok "telem env names the installed shim" grep -qF "shim:     $dest/usr/local/\$LIB/telem/libtelem.so" <<<"$env_out"
+ok "telem env prints the LD_PRELOAD line" grep -qF "export LD_PRELOAD='$dest/usr/local/\$LIB/telem/libtelem.so'" <<<"$env_out"
 
 "$dest/usr/local/bin/telem" run --json -- sh -c 'true' >"$TELEM_DIR/run.json" 2>/dev/null
 ok "the installed telem run counts through the installed shim" python3 -c "

@@ -45,8 +45,7 @@ int cmd_env(struct cli *cli, int argc, char **argv)
 	if (have_shim) {
 		printf("shim:     %s\n\n", shim);
 		printf("To count a whole shell session or CI job, add:\n");
-		/* Single quotes: $LIB is ld.so's token, not the shell's. */
-		printf("  export LD_PRELOAD='%s'\"${LD_PRELOAD:+:$LD_PRELOAD}\"\n", shim);
+		shim_print_preload_line(shim);
 		printf("or for one build:\n  telem run -- make\n");
 	} else {
 		printf("shim:     not found next to this telem\n");

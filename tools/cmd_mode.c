@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "consent.h"
+#include "shimpath.h"
 #include "week.h"
 
 
@@ -27,9 +28,15 @@ static int set_mode(struct cli *cli, const struct command *cmd, int argc, char *
 	snprintf(path, sizeof path, "%s/mode", cli->dir);
 	if (write_file_atomic(path, line, strlen(line), 0644) < 0)
 		return fail(path, "cannot write the mode file: %s", strerror(errno));
-	if (strcmp(mode, "on") == 0)
+	if (strcmp(mode, "on") == 0) {
 		printf("telem: uploading is on; only weeks that begin after today are uploaded.\n\n%s",
 		       consent_explanation);
+		char shim[4096];
+		if (shim_path(shim, sizeof shim) == 0) {
+			printf("\nTo count every program of a shell session or CI job:\n");
+			shim_print_preload_line(shim);
+		}
+	}
 	return 0;
 }
 

@@ -49,3 +49,8 @@ int shim_path(char *out, size_t cap)
 	}
 	return -1;
 }
+
+void shim_print_preload_line(const char *shim)
+{
+	printf("  export LD_PRELOAD='%s'\"${LD_PRELOAD:+:$LD_PRELOAD}\"\n", shim);
+}

@@ -182,10 +182,21 @@ static void publish_scope(const struct lookup_scope *s)
 	}
 }
 
+static int sanitized; /* a sanitizer runtime is in the process: see libc_sanitized */
+
+/* gcc's shared sanitizer runtimes: libasan.so.8, libtsan.so.2, liblsan.so.0, libubsan.so.1. */
+static int is_sanitizer_runtime(const struct link_map *m)
+{
+	const char *b = m->l_name ? base_name(m->l_name) : "";
+	return str_after(b, "libasan.so") || str_after(b, "libtsan.so") || str_after(b, "liblsan.so") ||
+	       str_after(b, "libubsan.so");
+}
+
 static const struct link_map *find_libc(const struct link_map *m)
 {
-	while (m && !is_libc(m))
-		m = m->l_next;
+	for (; m && !is_libc(m); m = m->l_next)
+		if (m->l_name && m->l_name[0] == '/' && is_sanitizer_runtime(m))
+			__atomic_store_n(&sanitized, 1, __ATOMIC_RELAXED);
 	return m;
 }
 
@@ -219,6 +230,9 @@ static int early_scope(struct lookup_scope *s)
 	sys_close(fd);
 	if (n <= 0)
 		return -1;
+	/* Only a runtime linked into the program calls us this early (clang's
+	 * sanitizers all do: they install their signal handlers). */
+	__atomic_store_n(&sanitized, 1, __ATOMIC_RELAXED);
 	auxv[n / sizeof auxv[0]] = AT_NULL;
 	auxv[n / sizeof auxv[0] + 1] = 0;
 	return scope_of(s, loaded_objects(auxv));
@@ -292,4 +306,14 @@ void *libc_next_start_main(void)
 			return f;
 	}
 	return 0;
+}
+
+int libc_sanitized(void) { return __atomic_load_n(&sanitized, __ATOMIC_RELAXED); }
+
+void *libc_program_symbol(const char *name)
+{
+	struct image im;
+	if (!objects || image_of(&im, objects->l_addr, objects->l_ld) != 0)
+		return 0;
+	return image_lookup(&im, name, libc_gnu_hash(name));
 }

@@ -47,6 +47,14 @@ const struct link_map *libc_loaded_objects(void);
  * libc_resolve that found no C library it knows. NULL when none. */
 void *libc_next_start_main(void);
 
+/* Whether a sanitizer runtime may be in the process: a gcc one was in the
+ * list of objects, or something called an interposed function before
+ * __libc_start_main (clang's runtimes, linked into the program). */
+int libc_sanitized(void);
+
+/* A symbol the main program defines (after libc_resolve). NULL if none. */
+void *libc_program_symbol(const char *name);
+
 /* The DT_GNU_HASH function. */
 uint32_t libc_gnu_hash(const char *name);
 

@@ -16,6 +16,7 @@
 #include "bytes.h"
 #include "libc.h"
 #include "names.h"
+#include "sanitizers.h"
 #include "signals.h"
 #include "trigger.h"
 #include "state.h"
@@ -262,6 +263,15 @@ static int main_then_exit(int argc, char **argv, char **envp)
 	exit(wrapped_main(argc, argv, envp));
 }
 
+/* Its exit handler goes in after glibc's own (so that it runs before the
+ * runtime checks that run from ld.so's fini) and before start's; tail
+ * calls, so the host's backtraces show no frame of ours. */
+static int sanitized_main(int argc, char **argv, char **envp)
+{
+	sanitizers_watch_exit(&libc);
+	return wrapped_main(argc, argv, envp);
+}
+
 EXPORT int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
 			     void (*fini)(void), void (*rtld_fini)(void), void *stack_end)
 {
@@ -272,6 +282,10 @@ EXPORT int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(v
 	host_main = main;
 	/* Without every function we need, the host starts untouched. */
 	main_fn entry = libc_resolve(&libc, telem.auxv) == 0 ? libc.main_exits ? main_then_exit : wrapped_main : main;
+	if (entry == wrapped_main && libc_sanitized()) { /* rare: a sanitizer build */
+		sanitizers_watch();
+		entry = sanitized_main;
+	}
 	if (!libc.libc_start_main) { /* no C library we know of in memory: the next definition */
 		int (*next)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void), void *) =
 			(int (*)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void), void *))

@@ -87,7 +87,7 @@ EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(
 		real = (create_fn)libc_symbol("pthread_create");
 	if (!real)
 		return 38; /* ENOSYS: no libc we can read, cannot happen with glibc */
-	if (!signals_installed())
+	if (!signals_installed() || libc_sanitized()) /* sanitizers give threads alt stacks: no frame of ours */
 		return real(thread, attr, routine, arg);
 	char *m = sys_mmap(0, THREAD_ALT_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (sys_mmap_failed(m))

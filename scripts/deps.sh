@@ -14,6 +14,7 @@ packages=(
   libmicrohttpd-dev libsqlite3-dev curl iproute2 prometheus-pushgateway wrk
   groff-base man-db openssl binutils bsdutils
 )
+packages+=(musl-tools qemu-user-static gcc-multilib clang lld libclang-rt-14-dev libc6-dev-arm64-cross libgcc-12-dev-arm64-cross binutils-aarch64-linux-gnu) # issue 13: musl, i386, arm64 and sanitizer builds (65-fleet.t, 66-sanitizers.t)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -8,7 +8,8 @@
  *     start.c passes main's return value to it (api->main_exits).
  *   - __register_atfork: pthread_atfork does the same for us.
  *   - gnu_get_libc_version: musl has no version call; the runtime is "musl".
- * Hosts that call _exit are counted by start.c's _exit as under glibc. */
+ * Hosts that call _exit are counted by start.c's _exit as under glibc; a
+ * vfork child's _exit is told apart by musl_in_vfork_child. */
 #define _GNU_SOURCE
 #include "musl.h"
 
@@ -36,8 +37,16 @@ static int musl_register_atfork(void (*prepare)(void), void (*parent)(void), voi
 
 static const char *musl_version(void) { return "musl"; }
 
+/* musl's vfork does not update its thread descriptor either, and has no
+ * published offset for it: a vfork child is told apart by its process id,
+ * read once at start (one system call, musl hosts only). */
+static int started_pid;
+
+int musl_in_vfork_child(void) { return started_pid && sys_getpid() != started_pid; }
+
 void musl_adapt(struct libc_api *api)
 {
+	started_pid = sys_getpid();
 	api->on_exit = musl_on_exit;
 	api->register_atfork = musl_register_atfork;
 	api->gnu_get_libc_version = musl_version;

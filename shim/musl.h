@@ -7,4 +7,8 @@
 /* Fills the libc_api entries musl has no function for. */
 void musl_adapt(struct libc_api *api);
 
+/* Whether this is a vfork child of a musl host (its process id is not the
+ * one the host started with). 0 in glibc hosts. */
+int musl_in_vfork_child(void);
+
 #endif

@@ -54,11 +54,11 @@ if command -v musl-gcc >/dev/null; then
 		# musl-gcc's specs drop the build-id Debian's gcc adds: give it back, as real builds have one
 		musl-gcc -O2 -g -Wl,--build-id -o "$W/$p" "$SRC/$p.c" -lpthread
 	done
-	for how in "return 3" "exit 4" "_exit 5" "_Exit 6" "thread 7" fork; do
+	for how in "return 3" "exit 4" "_exit 5" "_Exit 6" "thread 7" fork vfork; do
 		new_telem_dir
 		same "musl exitpath $how" direct "$SHIM" "$W/exitpath" $how
 		code=${how#* }
-		[ "$how" = fork ] && code=0
+		[ "$how" = fork ] || [ "$how" = vfork ] && code=0
 		is "$(counts "$TELEM_DIR" exitpath)" "exitpath/exit:$code=1 exitpath/invocations=1" \
 			"musl exitpath $how: counted once, with the status the parent saw"
 	done
@@ -75,7 +75,7 @@ if command -v musl-gcc >/dev/null; then
 	out=$("$TELEM" crashes 2>&1)
 	ok "musl crash_null: its record is ingested into function names" grep -q 'crash_null!level_10' <<<"$out"
 else
-	skip 19 "musl-gcc not installed (musl-tools)"
+	skip 21 "musl-gcc not installed (musl-tools)"
 fi
 
 # ---- i386: the 32-bit shim, a 32-bit program run directly ----

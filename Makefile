@@ -13,6 +13,8 @@ SHIM_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden \
 SHIM_SHARED = shim/counterfile.c shim/counterparse.c shim/week.c shim/mode.c \
 	shim/identity.c shim/names.c
 SHIM_SRC = $(filter-out shim/counterparse.c,$(SHIM_SHARED)) shim/libc.c shim/today.c shim/signals.c shim/deliver.c shim/crashcapture.c shim/threads.c shim/trigger.c shim/start.c
+# Opening beneath the telem directory (shared: the tools walk it the same way).
+SHIM_SHARED += shim/beneath.c
 SHIM_HDR = $(wildcard shim/*.h)
 
 TOOLS_LIBS = -ljansson -ldw -lelf -lcurl
@@ -24,6 +26,7 @@ TOOLS_HDR = $(wildcard tools/*.h)
 # it shares the upload config parser and the shim's calendar dates with it.
 COLLECTOR_SRC = $(wildcard tools/collector/*.c) tools/config.c tools/jsontext.c shim/week.c
 COLLECTOR_HDR = $(wildcard tools/collector/*.h) tools/config.h tools/jsontext.h shim/week.h shim/bytes.h shim/sys.h
+COLLECTOR_SRC += shim/beneath.c
 COLLECTOR_LIBS = -lmicrohttpd -lsqlite3 -ljansson -lpthread -lm
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)

@@ -135,7 +135,7 @@ okc "! grep -rqs hunter2 '$D' 2>/dev/null || [ \"\$(stat -c %a '$rec')\" = 600 ]
 
 # --- item 3: a counter file whose record area is a hole, on a full disk ---
 M=$(new_dir)
-if try_mount -t tmpfs -o size=256k tmpfs "$M"; then
+if try_mount -t tmpfs -o size=256k,mode=700 tmpfs "$M"; then
 	for crash in "" off; do
 		rm -rf "${M:?}"/*
 		export TELEM_DIR=$M/t

@@ -44,11 +44,16 @@ static int walk(int dirfd, const char *rel, int flags, int mode)
 		int last = rel[n] == 0;
 		int fd = last ? sys_openat(cur, comp, flags | O_NOFOLLOW, mode)
 			      : sys_openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+		/* With O_DIRECTORY, O_NOFOLLOW makes a symlink ENOTDIR: say ELOOP,
+		 * as openat2 does. */
+		struct stat st;
+		if (fd == -ENOTDIR && (!last || (flags & O_DIRECTORY)) &&
+		    sys_call4(SYS_newfstatat, cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+			fd = -ELOOP;
 		if (cur != dirfd)
 			sys_close(cur);
-		/* O_PATH|O_NOFOLLOW opens a symlink itself; O_DIRECTORY then refuses it. */
 		if (fd < 0 || last)
-			return fd == -ENOTDIR && !last ? -ELOOP : fd;
+			return fd;
 		cur = fd;
 		rel += n + 1;
 	}
@@ -69,6 +74,8 @@ int beneath_open(int dirfd, const char *rel, int flags, int mode)
 	}
 	return walk(dirfd, rel, flags, mode);
 }
+
+void beneath_use_walk(int on) { openat2_missing = on; }
 
 int beneath_mkdir(int dirfd, const char *rel)
 {

@@ -37,6 +37,9 @@ struct stat;
  * Returns an fd or -errno (-ELOOP for a symlink). */
 int beneath_open(int dirfd, const char *rel, int flags, int mode);
 
+/* For tests: take the path of kernels without openat2 (on = 1) or not. */
+void beneath_use_walk(int on);
+
 /* mkdirat(dirfd, rel, 0700) beneath dirfd; rel's parents must exist.
  * 0, or -errno (-EEXIST when it exists). */
 int beneath_mkdir(int dirfd, const char *rel);

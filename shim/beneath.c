@@ -25,7 +25,8 @@ static int dot_component(const char *c, size_t n)
 	return n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.');
 }
 
-/* The fallback: every component opened with O_NOFOLLOW from the previous. */
+/* The fallback: every component opened with O_NOFOLLOW from the previous.
+ * (Also what valgrind, which does not know openat2, measures.) */
 static int walk(int dirfd, const char *rel, int flags, int mode)
 {
 	int cur = dirfd;
@@ -33,22 +34,26 @@ static int walk(int dirfd, const char *rel, int flags, int mode)
 		size_t n = 0;
 		while (rel[n] && rel[n] != '/')
 			n++;
+		int last = rel[n] == 0;
 		char comp[256];
-		if (dot_component(rel, n) || n >= sizeof comp) {
+		const char *name = rel; /* the last component is used in place */
+		if (dot_component(rel, n) || (!last && n >= sizeof comp)) {
 			if (cur != dirfd)
 				sys_close(cur);
 			return n >= sizeof comp ? -ENAMETOOLONG : -EXDEV;
 		}
-		bytes_copy(comp, rel, n);
-		comp[n] = 0;
-		int last = rel[n] == 0;
-		int fd = last ? sys_openat(cur, comp, flags | O_NOFOLLOW, mode)
-			      : sys_openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+		if (!last) {
+			bytes_copy(comp, rel, n);
+			comp[n] = 0;
+			name = comp;
+		}
+		int fd = last ? sys_openat(cur, name, flags | O_NOFOLLOW, mode)
+			      : sys_openat(cur, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 		/* With O_DIRECTORY, O_NOFOLLOW makes a symlink ENOTDIR: say ELOOP,
 		 * as openat2 does. */
 		struct stat st;
 		if (fd == -ENOTDIR && (!last || (flags & O_DIRECTORY)) &&
-		    sys_call4(SYS_newfstatat, cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+		    sys_call4(SYS_newfstatat, cur, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
 			fd = -ELOOP;
 		if (cur != dirfd)
 			sys_close(cur);

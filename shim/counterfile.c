@@ -378,7 +378,9 @@ enum cf_status counter_file_adopt_at(struct counter_file *cf, int dirfd, const c
 	return s;
 }
 
-/* The directory of path, opened as given: the tools' callers name it. */
+/* The directory of path, as the tools' callers name it (DIR/local): a
+ * symlink as its last component is refused, as every other on the way
+ * beneath the telem directory is. */
 static int open_parent(const char *path, uint32_t *rel_off)
 {
 	size_t slash = 0, n = bytes_len(path);
@@ -393,7 +395,7 @@ static int open_parent(const char *path, uint32_t *rel_off)
 		return -ENAMETOOLONG;
 	bytes_copy(dir, path, slash - 1);
 	dir[slash - 1] = 0;
-	return sys_openat(AT_FDCWD, slash == 1 ? "/" : dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	return sys_openat(AT_FDCWD, slash == 1 ? "/" : dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 }
 
 enum cf_status counter_file_open(struct counter_file *cf, const char *path,

@@ -82,8 +82,9 @@ uint32_t cf_header(unsigned char *buf, const char *meta, size_t meta_len);
  * without a symlink; a file with holes gets real blocks before it is mapped
  * (writing into a hole on a full disk would raise SIGBUS in the host).
  * Returns CF_OK, or a status with *err holding -errno for CF_ERR_IO.
- * This form trusts path's directory and refuses only a symlink as the
- * file itself; counter_file_open_at walks beneath a trusted directory. */
+ * This form (the tools') opens path's directory as named, refusing only a
+ * symlink as its last component (DIR/local) or as the file itself;
+ * counter_file_open_at walks beneath a trusted directory. */
 enum cf_status counter_file_open(struct counter_file *cf, const char *path,
 				 const char *meta, size_t meta_len, int create, int *err);
 /* The same for path = <trusted directory>/<rel>, rel = path + rel_off,

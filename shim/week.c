@@ -149,7 +149,8 @@ int week_weekends_at(int localfd, unsigned euid)
 
 int week_weekends(const char *localdir)
 {
-	int fd = sys_openat(AT_FDCWD, localdir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	/* The tools' form: DIR/local itself must not be a symlink either. */
+	int fd = sys_openat(AT_FDCWD, localdir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	int w = week_weekends_at(fd, beneath_geteuid());

@@ -120,6 +120,13 @@ rm "$TELEM_DIR/local"
 ln -s /proc/self/cwd "$TELEM_DIR/crash"
 (cd "$CWD" && LD_PRELOAD=$SHIM "$PROG/crash_null") >/dev/null 2>&1
 is "$(ls -A "$CWD")" "" "crash -> /proc/self/cwd: no crash record in the host's directory"
+rm "$TELEM_DIR/crash"
+LD_PRELOAD=$SHIM "$PROG/crash_null" >/dev/null 2>&1
+rm -rf "$TELEM_DIR/local"
+ln -s "$CWD" "$TELEM_DIR/local"
+"$TELEM" crashes >/dev/null 2>&1
+is "$(ls -A "$CWD")" "" "telem crashes with local -> elsewhere: no counter file created through the link"
+ok "and the record stays pending" test -n "$(ls "$TELEM_DIR"/crash/*.rec 2>/dev/null)"
 
 # --- item 10: records and files private ---
 HA=$(home $A)

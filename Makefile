@@ -16,6 +16,8 @@ SHIM_SRC = $(filter-out shim/counterparse.c,$(SHIM_SHARED)) shim/libc.c shim/tod
 SHIM_SRC += shim/musl.c
 SHIM_SRC += shim/sanitizers.c
 SHIM_SRC += shim/arch/builtins.c
+# Opening beneath the telem directory (shared: the tools walk it the same way).
+SHIM_SHARED += shim/beneath.c
 SHIM_HDR = $(wildcard shim/*.h)
 SHIM_HDR += $(wildcard shim/arch/*.h)
 
@@ -28,6 +30,7 @@ TOOLS_HDR = $(wildcard tools/*.h)
 # it shares the upload config parser and the shim's calendar dates with it.
 COLLECTOR_SRC = $(wildcard tools/collector/*.c) tools/config.c tools/jsontext.c shim/week.c
 COLLECTOR_HDR = $(wildcard tools/collector/*.h) tools/config.h tools/jsontext.h shim/week.h shim/bytes.h shim/sys.h
+COLLECTOR_SRC += shim/beneath.c
 COLLECTOR_LIBS = -lmicrohttpd -lsqlite3 -ljansson -lpthread -lm
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)

@@ -3,6 +3,7 @@
  * The allocation limit and the bucket heads only ever change by 32-bit CAS;
  * a record's name is written before its length word, and the length word is
  * stored before the record is linked, so a linked record is always complete. */
+#define _GNU_SOURCE /* O_PATH */
 #include "counterfile.h"
 
 #include <errno.h>
@@ -10,12 +11,13 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "beneath.h"
 #include "bytes.h"
 #include "sys.h"
 
 #define HASH_OFF 4
 #define RECORDS_OFF (HASH_OFF + 4 * CF_NUM_HASH + 28) /* hdrLen + 2080 */
-#define FILE_MODE 0664
+#define FILE_MODE BENEATH_FILE_MODE /* private: see beneath.h */
 #define RETRY_LIMIT 4096
 
 /* A switch, not a table of pointers: no load-time relocations in the shim. */
@@ -30,6 +32,8 @@ const char *cf_status_text(enum cf_status s)
 	case CF_ERR_MISMATCH: return "header differs from the expected one";
 	case CF_ERR_CORRUPT: return "corrupt records (an offset or chain out of bounds)";
 	case CF_ERR_TOO_BIG: return "larger than any counter file should be";
+	case CF_ERR_OWNER: return "not a regular file of yours (a symlink, a device, or another user's)";
+	case CF_ERR_SPACE: return "has holes and the disk has no room to fill them";
 	}
 	return "unknown error";
 }
@@ -93,8 +97,30 @@ static int header_matches(const unsigned char *map, uint32_t map_len, const char
 	return 1;
 }
 
-/* Maps all of fd. The size is checked first: touching a page past the end of
- * a truncated file would raise SIGBUS in the host. */
+/* Gives [off, off+len) real blocks, so that writing through the mapping can
+ * never meet a full disk (Go's sparse files raise SIGBUS there: go#74651).
+ * With zero_fill, a file system without fallocate gets zeros written
+ * instead; only for a range past the end of the data. */
+static int allocate_blocks(int fd, uint32_t off, uint32_t len, int zero_fill)
+{
+	int rc = sys_fallocate(fd, 0, off, len);
+	if (rc != -EOPNOTSUPP || !zero_fill)
+		return rc;
+	static const unsigned char zeros[4096];
+	for (uint32_t done = 0; done < len; done += sizeof zeros) {
+		long w = sys_pwrite(fd, zeros, sizeof zeros, (long)(off + done));
+		if (w != (long)sizeof zeros)
+			return w < 0 ? (int)w : -ENOSPC;
+	}
+	return 0;
+}
+
+/* Maps all of fd after checking it: a regular file of the user's, 16 KiB
+ * to CF_MAX_FILE (touching a page past the end of a truncated file would
+ * raise SIGBUS in the host; a huge one would take its address space), and
+ * no holes. A file with fewer blocks than bytes (a hole, or a file system
+ * that compresses) gets them now: the one extra system call is paid only
+ * by such files, never in the steady state of telem's own. */
 static enum cf_status map_fd(struct counter_file *cf, int fd, int *err)
 {
 	struct stat st;
@@ -103,12 +129,17 @@ static enum cf_status map_fd(struct counter_file *cf, int fd, int *err)
 		*err = rc;
 		return CF_ERR_IO;
 	}
-	if (!S_ISREG(st.st_mode))
-		return CF_ERR_PREFIX;
+	if (beneath_file_ok(&st, cf->euid) < 0)
+		return CF_ERR_OWNER;
 	if (st.st_size < CF_PAGE)
 		return CF_ERR_SHORT;
 	if (st.st_size > (off_t)CF_MAX_FILE)
 		return CF_ERR_TOO_BIG;
+	if ((uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size) {
+		rc = allocate_blocks(fd, 0, (uint32_t)st.st_size, 0);
+		if (rc < 0 && rc != -EOPNOTSUPP) /* nothing better to do where it is missing */
+			return CF_ERR_SPACE;
+	}
 	void *p = sys_mmap(0, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (sys_mmap_failed(p)) {
 		*err = (int)(long)p;
@@ -127,104 +158,199 @@ static void unmap(struct counter_file *cf)
 	cf->map_len = 0;
 }
 
-/* Gives [off, off+len) real blocks, so that writing through the mapping can
- * never meet a full disk (Go's sparse files raise SIGBUS there: go#74651). */
-static int allocate_blocks(int fd, uint32_t off, uint32_t len)
+/* Builds "<name>.tmp-<16 hex>" for a file that will be linked into place. */
+static int temp_name(char *out, size_t cap, const char *name)
 {
-	int rc = sys_fallocate(fd, 0, off, len);
-	if (rc != -EOPNOTSUPP)
-		return rc;
-	static const unsigned char zeros[4096];
-	for (uint32_t done = 0; done < len; done += sizeof zeros) {
-		long w = sys_pwrite(fd, zeros, sizeof zeros, (long)(off + done));
-		if (w != (long)sizeof zeros)
-			return w < 0 ? (int)w : -ENOSPC;
-	}
-	return 0;
-}
-
-/* Builds "<path>.tmp-<16 hex>" for a file that will be linked into place. */
-static int temp_path(char *out, const char *path)
-{
-	size_t n = bytes_len(path);
+	size_t n = bytes_len(name);
 	unsigned char rnd[8];
-	if (n + 22 > CF_PATH_MAX || sys_getrandom(rnd, sizeof rnd, 1 /* GRND_NONBLOCK */) != sizeof rnd)
+	if (n + 22 > cap || sys_getrandom(rnd, sizeof rnd, 1 /* GRND_NONBLOCK */) != sizeof rnd)
 		return -1;
-	bytes_copy(out, path, n);
+	bytes_copy(out, name, n);
 	bytes_copy(out + n, ".tmp-", 5);
 	bytes_hex(out + n + 5, rnd, sizeof rnd);
 	out[n + 21] = 0;
 	return 0;
 }
 
+/* The directory holding rel (beneath dirfd, no symlink) and rel's last
+ * component: what creating and replacing need, on their rare paths. */
+static int parent_of(int dirfd, const char *rel, const char **name)
+{
+	size_t slash = 0, n = bytes_len(rel);
+	for (size_t i = 0; i < n; i++)
+		if (rel[i] == '/')
+			slash = i + 1;
+	*name = rel + slash;
+	if (!slash)
+		return sys_call3(SYS_fcntl, dirfd, F_DUPFD_CLOEXEC, 0);
+	char dir[CF_PATH_MAX];
+	bytes_copy(dir, rel, slash - 1);
+	dir[slash - 1] = 0;
+	return beneath_open(dirfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+}
+
 /* Creates the complete first page under a temporary name, then links it to
- * path. Returns an open fd on path's file, or -errno. */
-static int create_file(const char *path, const char *meta, size_t meta_len)
+ * name in pfd. Returns an open fd on the file, or -errno. */
+static int create_file(int pfd, const char *name, const char *meta, size_t meta_len)
 {
 	char tmp[CF_PATH_MAX];
 	unsigned char hdr[CF_MAX_META + 64] = {0};
 	uint32_t hdr_len = cf_header(hdr, meta, meta_len);
-	if (hdr_len == 0 || temp_path(tmp, path) < 0)
+	if (hdr_len == 0 || temp_name(tmp, sizeof tmp, name) < 0)
 		return -EINVAL;
-	int fd = sys_openat(AT_FDCWD, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, FILE_MODE);
+	int fd = sys_openat(pfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, FILE_MODE);
 	if (fd < 0)
 		return fd;
-	int rc = sys_fchmod(fd, FILE_MODE); /* the host's umask must not hide it from the tools */
+	int rc = sys_fchmod(fd, FILE_MODE); /* exactly 0600, whatever the host's umask */
 	if (rc == 0)
-		rc = allocate_blocks(fd, 0, CF_PAGE);
+		rc = allocate_blocks(fd, 0, CF_PAGE, 1);
 	if (rc == 0 && sys_pwrite(fd, hdr, hdr_len, 0) != (long)hdr_len)
 		rc = -EIO;
 	if (rc == 0)
-		rc = sys_linkat(AT_FDCWD, tmp, AT_FDCWD, path, 0);
-	sys_unlinkat(AT_FDCWD, tmp, 0);
+		rc = sys_linkat(pfd, tmp, pfd, name, 0);
+	sys_unlinkat(pfd, tmp, 0);
 	if (rc == 0)
 		return fd;
 	sys_close(fd);
 	if (rc == -EEXIST) /* another process won the race: use its file */
-		return sys_openat(AT_FDCWD, path, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
+		return sys_openat(pfd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0);
 	return rc;
 }
 
-/* A descriptor of the caller's to close together with the next file's. */
-static int deferred_close = -1;
+/* A file shorter than 16 KiB holds exactly a start of the header meta
+ * gives, then zeros: its creator died before finishing it (Go's writer
+ * grows a file after writing its header). */
+static int short_is_ours(int fd, uint32_t size, const char *meta, size_t meta_len)
+{
+	static unsigned char have[CF_PAGE]; /* static: 16 KiB is too much for some threads' stacks */
+	unsigned char want[CF_MAX_META + 64] = {0};
+	uint32_t hdr_len = cf_header(want, meta, meta_len);
+	if (hdr_len == 0 || sys_call4(SYS_pread64, fd, have, size, 0) != (long)size)
+		return 0;
+	for (uint32_t i = 0; i < size; i++)
+		if (have[i] != (i < hdr_len ? want[i] : 0))
+			return 0;
+	return 1;
+}
+
+/* Completes a short file of ours in place (the same bytes whoever does it,
+ * so racing repairers agree), or replaces a short file of anything else.
+ * Returns an fd on the usable file, or -errno. */
+static int repair_short(struct counter_file *cf, int dirfd, int fd, const char *meta, size_t meta_len)
+{
+	struct stat st;
+	if (sys_fstat(fd, &st) < 0 || st.st_size >= CF_PAGE)
+		return fd; /* someone else repaired it meanwhile */
+	unsigned char hdr[CF_MAX_META + 64] = {0};
+	uint32_t hdr_len = cf_header(hdr, meta, meta_len);
+	if (short_is_ours(fd, (uint32_t)st.st_size, meta, meta_len)) {
+		if (sys_pwrite(fd, hdr, hdr_len, 0) == (long)hdr_len &&
+		    allocate_blocks(fd, (uint32_t)st.st_size, CF_PAGE - (uint32_t)st.st_size, 1) == 0) {
+			cf->repaired = 1;
+			return fd;
+		}
+		sys_close(fd);
+		return -ENOSPC;
+	}
+	const char *name;
+	int pfd = parent_of(dirfd, cf->path + cf->rel_off, &name), nfd = -EIO;
+	struct stat now;
+	/* Only the very file we looked at: not a good one someone just put there. */
+	if (pfd >= 0 && sys_call4(SYS_newfstatat, pfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    now.st_ino == st.st_ino && now.st_dev == st.st_dev && sys_unlinkat(pfd, name, 0) == 0) {
+		nfd = create_file(pfd, name, meta, meta_len);
+		cf->repaired = nfd >= 0 ? 2 : 0;
+	}
+	if (pfd >= 0)
+		sys_close(pfd);
+	sys_close(fd);
+	return nfd;
+}
+
+/* Descriptors of the caller's (the shim's directory and mode file) to
+ * close together with the next file's: three adjacent descriptors, the
+ * common case, go in one close_range call. */
+static int deferred[2] = {-1, -1};
+
+static void close_with_deferred(int fd)
+{
+	int lo = fd, hi = fd, n = fd >= 0;
+	for (int i = 0; i < 2; i++) {
+		int d = deferred[i];
+		if (d < 0)
+			continue;
+		lo = n && lo < d ? lo : d;
+		hi = n && hi > d ? hi : d;
+		n++;
+	}
+	if (n > 1 && hi - lo + 1 == n && sys_call3(SYS_close_range, lo, hi, 0) == 0) {
+		deferred[0] = deferred[1] = -1;
+		return;
+	}
+	sys_close_two(deferred[0], deferred[1]);
+	sys_close_two(fd, -1);
+	deferred[0] = deferred[1] = -1;
+}
 
 void counter_file_defer_close(int fd)
 {
-	sys_close_two(deferred_close, -1);
-	deferred_close = fd;
+	if (fd < 0) {
+		close_with_deferred(-1);
+		return;
+	}
+	if (deferred[1] >= 0)
+		sys_close(deferred[1]);
+	deferred[1] = deferred[0];
+	deferred[0] = fd;
 }
 
-static enum cf_status open_path(struct counter_file *cf, const char *path, int create,
-				const char *meta, size_t meta_len, int *err)
+static enum cf_status open_path(struct counter_file *cf, int dirfd, const char *path, uint32_t rel_off,
+				unsigned euid, int create, const char *meta, size_t meta_len, int *err)
 {
 	size_t n = bytes_len(path);
 	*err = 0;
 	cf->map = 0;
 	cf->map_len = 0;
 	cf->broken = 0;
-	if (n >= CF_PATH_MAX) {
+	cf->repaired = 0;
+	cf->euid = euid;
+	if (n >= CF_PATH_MAX || rel_off >= n) {
 		*err = -ENAMETOOLONG;
 		return CF_ERR_IO;
 	}
 	bytes_copy(cf->path, path, n + 1);
-	int fd = sys_openat(AT_FDCWD, path, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
-	if (fd == -ENOENT && create)
-		fd = create_file(path, meta, meta_len);
+	cf->rel_off = rel_off;
+	/* O_NONBLOCK: a FIFO here must not hang; map_fd then refuses it. */
+	int fd = beneath_open(dirfd, path + rel_off, O_RDWR | O_CLOEXEC | O_NONBLOCK, 0);
+	if (fd == -ENOENT && create) {
+		const char *name;
+		int pfd = parent_of(dirfd, path + rel_off, &name);
+		fd = pfd < 0 ? pfd : create_file(pfd, name, meta, meta_len);
+		if (pfd >= 0)
+			sys_close(pfd);
+	}
 	if (fd < 0) {
-		counter_file_defer_close(-1);
 		*err = fd;
-		return CF_ERR_IO;
+		return fd == -ELOOP || fd == -EXDEV ? CF_ERR_OWNER : CF_ERR_IO;
 	}
 	enum cf_status s = map_fd(cf, fd, err);
-	sys_close_two(fd, deferred_close);
-	deferred_close = -1;
+	if (s == CF_ERR_SHORT && create) {
+		fd = repair_short(cf, dirfd, fd, meta, meta_len);
+		s = fd < 0 ? CF_ERR_SHORT : map_fd(cf, fd, err);
+	}
+	/* The caller's descriptors go with a usable file's; after a failure
+	 * the caller may still need them (to create or repair). */
+	if (s == CF_OK)
+		close_with_deferred(fd);
+	else
+		sys_close(fd);
 	return s;
 }
 
-enum cf_status counter_file_open(struct counter_file *cf, const char *path,
-				 const char *meta, size_t meta_len, int create, int *err)
+enum cf_status counter_file_open_at(struct counter_file *cf, int dirfd, const char *path, uint32_t rel_off,
+				    unsigned euid, const char *meta, size_t meta_len, int create, int *err)
 {
-	enum cf_status s = open_path(cf, path, create, meta, meta_len, err);
+	enum cf_status s = open_path(cf, dirfd, path, rel_off, euid, create, meta, meta_len, err);
 	if (s != CF_OK)
 		return s;
 	if (!header_matches(cf->map, cf->map_len, meta, meta_len)) {
@@ -235,9 +361,10 @@ enum cf_status counter_file_open(struct counter_file *cf, const char *path,
 	return CF_OK;
 }
 
-enum cf_status counter_file_adopt(struct counter_file *cf, const char *path, int *err)
+enum cf_status counter_file_adopt_at(struct counter_file *cf, int dirfd, const char *path, uint32_t rel_off,
+				     unsigned euid, int *err)
 {
-	enum cf_status s = open_path(cf, path, 0, 0, 0, err);
+	enum cf_status s = open_path(cf, dirfd, path, rel_off, euid, 0, 0, 0, err);
 	if (s != CF_OK)
 		return s;
 	cf->hdr_len = get32(cf->map + CF_PREFIX_LEN);
@@ -248,6 +375,54 @@ enum cf_status counter_file_adopt(struct counter_file *cf, const char *path, int
 		s = CF_ERR_HEADER;
 	if (s != CF_OK)
 		unmap(cf);
+	return s;
+}
+
+/* The directory of path, as the tools' callers name it (DIR/local): a
+ * symlink as its last component is refused, as every other on the way
+ * beneath the telem directory is. */
+static int open_parent(const char *path, uint32_t *rel_off)
+{
+	size_t slash = 0, n = bytes_len(path);
+	for (size_t i = 0; i < n; i++)
+		if (path[i] == '/')
+			slash = i + 1;
+	*rel_off = (uint32_t)slash;
+	if (!slash)
+		return sys_openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	char dir[CF_PATH_MAX];
+	if (slash > sizeof dir)
+		return -ENAMETOOLONG;
+	bytes_copy(dir, path, slash - 1);
+	dir[slash - 1] = 0;
+	return sys_openat(AT_FDCWD, slash == 1 ? "/" : dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+}
+
+enum cf_status counter_file_open(struct counter_file *cf, const char *path,
+				 const char *meta, size_t meta_len, int create, int *err)
+{
+	uint32_t rel_off;
+	int dirfd = open_parent(path, &rel_off);
+	if (dirfd < 0) {
+		*err = dirfd;
+		return CF_ERR_IO;
+	}
+	enum cf_status s = counter_file_open_at(cf, dirfd, path, rel_off, beneath_geteuid(), meta, meta_len,
+						create, err);
+	sys_close(dirfd);
+	return s;
+}
+
+enum cf_status counter_file_adopt(struct counter_file *cf, const char *path, int *err)
+{
+	uint32_t rel_off;
+	int dirfd = open_parent(path, &rel_off);
+	if (dirfd < 0) {
+		*err = dirfd;
+		return CF_ERR_IO;
+	}
+	enum cf_status s = counter_file_adopt_at(cf, dirfd, path, rel_off, beneath_geteuid(), err);
+	sys_close(dirfd);
 	return s;
 }
 
@@ -268,13 +443,22 @@ static int cas32(struct counter_file *cf, uint32_t off, uint32_t old, uint32_t n
  * another process grew it, or after we grew it. */
 static int remap(struct counter_file *cf, uint32_t need, int grow)
 {
-	int fd = sys_openat(AT_FDCWD, cf->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
+	/* The trusted directory again, then the file beneath it: the rare path
+	 * (growth) pays for the walk, not every host's start. */
+	char dir[CF_PATH_MAX];
+	bytes_copy(dir, cf->path, cf->rel_off);
+	dir[cf->rel_off ? cf->rel_off - 1 : 0] = 0;
+	int dirfd = sys_openat(AT_FDCWD, cf->rel_off > 1 ? dir : cf->rel_off ? "/" : ".",
+			       O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	int fd = dirfd < 0 ? dirfd : beneath_open(dirfd, cf->path + cf->rel_off, O_RDWR | O_CLOEXEC | O_NONBLOCK, 0);
+	if (dirfd >= 0)
+		sys_close(dirfd);
 	if (fd < 0)
 		return -1;
 	struct stat st;
 	int ok = sys_fstat(fd, &st) == 0;
 	if (ok && grow && st.st_size < (off_t)need)
-		ok = allocate_blocks(fd, (uint32_t)st.st_size, need - (uint32_t)st.st_size) == 0;
+		ok = allocate_blocks(fd, (uint32_t)st.st_size, need - (uint32_t)st.st_size, 1) == 0;
 	struct counter_file next = *cf;
 	int err;
 	ok = ok && map_fd(&next, fd, &err) == CF_OK;

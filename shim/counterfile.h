@@ -33,8 +33,11 @@
 #define CF_MAX_NAME 4096
 #define CF_NAME_MARK 0xFF000000u
 #define CF_ORPHAN 0xFFFFFFFFu
-/* Our own bound: a file larger than this is treated as hostile. */
-#define CF_MAX_FILE (256u << 20)
+/* Our own bound, and the most the shim ever maps: a real counter file is
+ * tens of KiB (the flag cap stops new names at 256 KiB of records), so a
+ * larger file is corrupt or hostile, not a reason to take a host's address
+ * space (a sparse 250 MiB file costs 16 KiB of disk). */
+#define CF_MAX_FILE (16u << 20)
 #define CF_PATH_MAX 1024
 
 struct counter_file {
@@ -42,6 +45,9 @@ struct counter_file {
 	uint32_t map_len;
 	uint32_t hdr_len;
 	int broken;          /* a corrupt file was seen: stop for this process */
+	int repaired;        /* set by opening: 1 = a short file was completed, 2 = replaced */
+	unsigned euid;       /* files must be owned by this user (or root) */
+	uint32_t rel_off;    /* path + rel_off: the part beneath the trusted directory */
 	char path[CF_PATH_MAX];
 };
 
@@ -55,6 +61,8 @@ enum cf_status {
 	CF_ERR_MISMATCH,  /* header differs from the one we would write */
 	CF_ERR_CORRUPT,   /* a record, chain or offset out of bounds */
 	CF_ERR_TOO_BIG,
+	CF_ERR_OWNER,     /* not a regular file of the user's (or root's) */
+	CF_ERR_SPACE,     /* has holes, and the disk has no room to fill them */
 };
 
 const char *cf_status_text(enum cf_status s);
@@ -67,10 +75,22 @@ uint32_t cf_header(unsigned char *buf, const char *meta, size_t meta_len);
 
 /* Opens path and maps it if its header is exactly the one meta gives.
  * With create, a missing file is made complete under a temporary name and
- * linked into place, so no process ever maps a half-written file.
- * Returns CF_OK, or a status with *err holding -errno for CF_ERR_IO. */
+ * linked into place, so no process ever maps a half-written file, and a
+ * file shorter than 16 KiB (a creator that died mid-way) is completed when
+ * what it holds is a start of this header, else replaced (cf->repaired).
+ * The file must be a regular file of the user's (or root's), reached
+ * without a symlink; a file with holes gets real blocks before it is mapped
+ * (writing into a hole on a full disk would raise SIGBUS in the host).
+ * Returns CF_OK, or a status with *err holding -errno for CF_ERR_IO.
+ * This form (the tools') opens path's directory as named, refusing only a
+ * symlink as its last component (DIR/local) or as the file itself;
+ * counter_file_open_at walks beneath a trusted directory. */
 enum cf_status counter_file_open(struct counter_file *cf, const char *path,
 				 const char *meta, size_t meta_len, int create, int *err);
+/* The same for path = <trusted directory>/<rel>, rel = path + rel_off,
+ * opened beneath dirfd (that directory) following no symlink at all. */
+enum cf_status counter_file_open_at(struct counter_file *cf, int dirfd, const char *path, uint32_t rel_off,
+				    unsigned euid, const char *meta, size_t meta_len, int create, int *err);
 
 /* Checks the header of a file image; gives hdrLen and the meta text. */
 enum cf_status counter_file_header_parse(const unsigned char *data, size_t len, uint32_t *hdr_len,
@@ -80,6 +100,8 @@ enum cf_status counter_file_header_parse(const unsigned char *data, size_t len, 
  * prefix and the header length: the caller compares the meta it expects,
  * or validates everything with counter_file_parse. */
 enum cf_status counter_file_adopt(struct counter_file *cf, const char *path, int *err);
+enum cf_status counter_file_adopt_at(struct counter_file *cf, int dirfd, const char *path, uint32_t rel_off,
+				     unsigned euid, int *err);
 
 /* The count word of name, allocating a record when allocate is set.
  * NULL when the file is unusable, full, or the name is invalid. */
@@ -96,9 +118,9 @@ uint32_t counter_file_used(const struct counter_file *cf);
 
 void counter_file_close(struct counter_file *cf);
 
-/* Hands over fd (the shim's mode file) to be closed with the next opened
- * file's descriptor, in one system call when they are adjacent. Any fd
- * handed over before is closed now; -1 only closes that. */
+/* Hands over fd (the shim's directory and mode file: at most two) to be
+ * closed with the next opened file's descriptor, in one system call when
+ * they are adjacent; -1 closes what was handed over now. */
 void counter_file_defer_close(int fd);
 
 /* Reading, for the tools and the tests: validates every offset. */

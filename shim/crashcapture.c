@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include "arch/regs.h"
+#include "beneath.h"
 #include "bytes.h"
 #include "libc.h"
 #include "signals.h"
@@ -111,23 +112,35 @@ static uint64_t write_stack(int fd, uint64_t *start)
 	return done;
 }
 
-/* Takes the first free slot: <dir>/<n>.rec created exclusively. */
-static int take_slot(const char *dir, size_t dir_len)
+/* Takes the first free slot: crash/<n>.rec beneath the telem directory,
+ * created exclusively, 0600 (a record holds stack bytes: environment
+ * strings, perhaps a password), no symlink followed on the way. */
+static int take_slot(int dirfd)
 {
 	for (int n = 0; n < CRASH_MAX_RECORDS; n++) {
-		char path[CF_PATH_MAX + 32];
-		struct text t = TEXT_INIT(path, sizeof path);
-		text_put(&t, dir, dir_len);
-		text_lit(&t, "/");
+		char rel[32];
+		struct text t = TEXT_INIT(rel, sizeof rel);
+		text_lit(&t, "crash/");
 		text_uint(&t, (uint64_t)n, 1);
 		text_lit(&t, ".rec");
-		if (t.overflow)
-			return -1;
-		int fd = sys_openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+		int fd = beneath_open(dirfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, BENEATH_FILE_MODE);
 		if (fd != -EEXIST)
 			return fd;
 	}
 	return -EEXIST;
+}
+
+/* The telem directory again, checked as at start (it may have changed). */
+static int open_slot(void)
+{
+	enum dir_problem why;
+	int dirfd = mode_dir_open(telem.dir, telem.file.euid, &why);
+	if (dirfd < 0)
+		return -1;
+	beneath_mkdir(dirfd, "crash");
+	int fd = take_slot(dirfd);
+	sys_close(dirfd);
+	return fd;
 }
 
 static unsigned long auxv_phdr_value(unsigned long type);
@@ -140,14 +153,7 @@ void crash_capture(enum crash_kind kind, int sig, const siginfo_t *si, const uco
 void crash_capture2(enum crash_kind kind, int sig, const siginfo_t *si, const ucontext_t *uc, int exit_code,
 		    uint64_t sp2)
 {
-	char dir[CF_PATH_MAX];
-	struct text d = TEXT_INIT(dir, sizeof dir);
-	text_str(&d, telem.dir);
-	text_lit(&d, "/crash");
-	if (d.overflow)
-		return;
-	sys_mkdirat(AT_FDCWD, dir, 0775);
-	int fd = take_slot(dir, d.len);
+	int fd = open_slot();
 	if (fd == -EEXIST) /* Go's unprefixed crash counters: one name for every program */
 		counter_file_add(&telem.file, "crash/dropped", 13, 1);
 	if (fd < 0)

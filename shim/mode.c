@@ -1,7 +1,11 @@
+#define _GNU_SOURCE /* O_PATH */
 #include "mode.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
+#include "beneath.h"
 #include "bytes.h"
 #include "sys.h"
 #include "week.h"
@@ -9,7 +13,9 @@
 int mode_dir(char *out, size_t cap, const char *telem_dir, const char *xdg, const char *home)
 {
 	struct text t = TEXT_INIT(out, cap);
-	if (telem_dir && telem_dir[0] == '/') {
+	if (telem_dir && telem_dir[0] && telem_dir[0] != '/') {
+		return -2; /* relative: refused by the shim and the tools alike */
+	} else if (telem_dir && telem_dir[0] == '/') {
 		text_str(&t, telem_dir);
 	} else if (xdg && xdg[0] == '/') {
 		text_str(&t, xdg);
@@ -57,29 +63,108 @@ enum telem_mode mode_parse(const char *buf, size_t len, int64_t *asof)
 	return m == MODE_ON && *asof < 0 ? MODE_LOCAL : m;
 }
 
-enum telem_mode mode_read(const char *dir, int64_t *asof) { return mode_read_keep(dir, asof, 0); }
+/* The mode file, opened beneath the directory without following symlinks
+ * (a "mode" linked to /proc/self/fd/0 or /dev/tty would eat the host's
+ * input) and with O_NONBLOCK (a FIFO must not hang anything). */
+static int open_mode(int dirfd) { return beneath_open(dirfd, "mode", O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0); }
 
-enum telem_mode mode_read_keep(const char *dir, int64_t *asof, int *keep)
+static enum telem_mode parse_read(int fd, int64_t *asof)
 {
-	char path[1100], buf[64];
-	struct text t = TEXT_INIT(path, sizeof path);
-	text_str(&t, dir);
-	text_str(&t, "/mode");
+	char buf[64];
+	long n = sys_read(fd, buf, sizeof buf);
+	return n > 0 ? mode_parse(buf, (size_t)n, asof) : MODE_LOCAL;
+}
+
+enum telem_mode mode_read(const char *dir, int64_t *asof)
+{
 	*asof = -1;
-	if (keep)
-		*keep = -1;
-	if (t.overflow)
+	int dirfd = sys_openat(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (dirfd < 0)
 		return MODE_LOCAL;
-	/* O_NONBLOCK: a FIFO planted here must not hang the host. */
-	int fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
+	int fd = open_mode(dirfd);
+	sys_close(dirfd);
 	if (fd < 0)
 		return MODE_LOCAL;
-	long n = sys_read(fd, buf, sizeof buf);
-	if (keep)
-		*keep = fd;
-	else
-		sys_close(fd);
-	return n > 0 ? mode_parse(buf, (size_t)n, asof) : MODE_LOCAL;
+	/* The tools also check type and owner: they have no budget to keep. */
+	struct stat st;
+	enum telem_mode m = sys_fstat(fd, &st) == 0 && beneath_file_ok(&st, beneath_geteuid()) == 0
+				    ? parse_read(fd, asof) : MODE_LOCAL;
+	sys_close(fd);
+	return m;
+}
+
+/* The shim's read: no fstat (a system call in every host). What is left
+ * after the directory check, the no-symlink open and O_NONBLOCK is only a
+ * FIFO or socket the user made there (never blocks: O_NONBLOCK; a socket
+ * cannot be opened) or a device node, which only root can make. */
+enum telem_mode mode_read_at(int dirfd, int64_t *asof, int *keep)
+{
+	*asof = -1;
+	int fd = open_mode(dirfd);
+	*keep = fd;
+	return fd < 0 ? MODE_LOCAL : parse_read(fd, asof);
+}
+
+static enum dir_problem check_dir(int fd, unsigned euid)
+{
+	struct stat st;
+	if (sys_fstat(fd, &st) < 0)
+		return DIR_UNREADABLE;
+	if (!S_ISDIR(st.st_mode))
+		return DIR_NOT_DIR;
+	if (st.st_uid != euid && st.st_uid != 0)
+		return DIR_NOT_OWNER;
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return DIR_WRITABLE;
+	return DIR_USABLE;
+}
+
+int mode_dir_open(const char *dir, unsigned euid, enum dir_problem *why)
+{
+	/* Symlinks in dir's own path are followed: they are the user's choice
+	 * (a ~/.config kept elsewhere). Nothing beneath it is. */
+	int fd = sys_openat(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0) {
+		*why = fd == -ENOENT ? DIR_MISSING : fd == -ENOTDIR ? DIR_NOT_DIR : DIR_UNREADABLE;
+		return -1;
+	}
+	*why = check_dir(fd, euid);
+	if (*why == DIR_USABLE)
+		return fd;
+	sys_close(fd);
+	return -1;
+}
+
+int mode_dir_create(const char *dir, int parents)
+{
+	char buf[1100];
+	size_t n = bytes_len(dir);
+	if (n >= sizeof buf)
+		return -ENAMETOOLONG;
+	bytes_copy(buf, dir, n + 1);
+	for (size_t i = parents ? 1 : n; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != 0)
+			continue;
+		buf[i] = 0;
+		int rc = sys_mkdirat(AT_FDCWD, buf, BENEATH_DIR_MODE);
+		if (rc < 0 && rc != -EEXIST)
+			return rc;
+		buf[i] = i < n ? '/' : 0;
+	}
+	return 0;
+}
+
+const char *mode_dir_problem_text(enum dir_problem p)
+{
+	switch (p) {
+	case DIR_USABLE: return "usable";
+	case DIR_MISSING: return "does not exist";
+	case DIR_NOT_DIR: return "not a directory";
+	case DIR_NOT_OWNER: return "owned by another user";
+	case DIR_WRITABLE: return "writable by group or others";
+	case DIR_UNREADABLE: return "cannot be opened";
+	}
+	return "unusable";
 }
 
 int mode_from_env(const char *value)

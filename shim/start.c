@@ -10,6 +10,7 @@
  * cannot fail here. Nothing prints, exits or leaves a descriptor open. */
 #define _GNU_SOURCE
 #include <stdlib.h>
+#include <elf.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -146,6 +147,43 @@ static void count_flags(int argc, char **argv)
 	}
 }
 
+static unsigned long auxv_value(unsigned long type)
+{
+	for (const unsigned long *a = telem.auxv; a && a[0] != AT_NULL; a += 2)
+		if (a[0] == type)
+			return a[1];
+	return ~0ul; /* no such entry: matches no owner */
+}
+
+/* The telem directory, checked (beneath.h): owned by the effective user or
+ * root, not writable by group or others; the default one is created (0700,
+ * with its parents) on first use, as Go's toolchain does. An O_PATH
+ * descriptor, or -1: then telem stops, saying why only under TELEM_DEBUG. */
+static int open_dir(const struct env *e)
+{
+	int rc = mode_dir(telem.dir, sizeof telem.dir, e->dir, e->xdg, e->home);
+	if (rc < 0) {
+		telem_debug(rc == -2 ? "TELEM_DIR is not an absolute path, not used" : "no telem directory (set TELEM_DIR or HOME)",
+			    rc == -2 ? e->dir : 0);
+		return -1;
+	}
+	unsigned euid = (unsigned)auxv_value(AT_EUID);
+	enum dir_problem why;
+	int fd = mode_dir_open(telem.dir, euid, &why);
+	if (fd < 0 && why == DIR_MISSING && mode_dir_create(telem.dir, !e->dir || !e->dir[0]) == 0)
+		fd = mode_dir_open(telem.dir, euid, &why);
+	if (fd < 0) {
+		char line[CF_PATH_MAX];
+		struct text t = TEXT_INIT(line, sizeof line);
+		text_str(&t, telem.dir);
+		text_lit(&t, ": ");
+		text_str(&t, mode_dir_problem_text(why));
+		if (!t.overflow)
+			telem_debug("telem directory not used", line);
+	}
+	return fd;
+}
+
 static void on_exit_status(int status, void *arg);
 static void in_fork_child(void) { telem.forked_child = 1; }
 
@@ -158,21 +196,22 @@ static void start(int argc, char **argv, char **envp)
 	int env_mode = mode_from_env(e.mode);
 	if (env_mode == MODE_OFF)
 		return;
-	if (mode_dir(telem.dir, sizeof telem.dir, e.dir, e.xdg, e.home) < 0) {
-		telem_debug("no telem directory (set TELEM_DIR or HOME)", 0);
+	int dirfd = open_dir(&e);
+	if (dirfd < 0)
 		return;
-	}
 	int mode_fd = -1;
-	telem.mode = env_mode == MODE_LOCAL ? MODE_LOCAL : mode_read_keep(telem.dir, &mode_no_date, &mode_fd);
+	telem.mode = env_mode == MODE_LOCAL ? MODE_LOCAL : mode_read_at(dirfd, &mode_no_date, &mode_fd);
 	if (telem.mode == MODE_OFF) {
-		sys_close_two(mode_fd, -1);
+		sys_close_two(mode_fd, dirfd);
 		return;
 	}
-	counter_file_defer_close(mode_fd);
+	counter_file_defer_close(dirfd); /* both closed with the counter file's, in one call */
+	if (mode_fd >= 0)
+		counter_file_defer_close(mode_fd);
 	identity_read(&telem.id, telem.auxv, libc.gnu_get_libc_version());
 	libc.clock_gettime(CLOCK_MONOTONIC, &telem.started);
 	telem.today = week_day_of(now_seconds(e.now));
-	int opened = telem_open_today();
+	int opened = telem_open_today(dirfd, (unsigned)auxv_value(AT_EUID));
 	counter_file_defer_close(-1); /* closed already unless nothing was opened */
 	if (opened < 0)
 		return;

@@ -42,7 +42,8 @@ HIDDEN int telem_count_if(const char *what, size_t what_len, const char *detail,
 #define telem_count(what, n) telem_count_if(what, sizeof what - 1, 0, n, 1)
 HIDDEN void telem_debug(const char *what, const char *detail);
 
-/* Opens today's counter file for the identity in telem. 0 on success. */
-HIDDEN int telem_open_today(void);
+/* Opens today's counter file for the identity in telem, beneath dirfd (the
+ * checked telem directory); files must be euid's. 0 on success. */
+HIDDEN int telem_open_today(int dirfd, unsigned euid);
 
 #endif

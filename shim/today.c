@@ -5,9 +5,11 @@
  * today's file already exists we take its TimeEnd instead, after checking
  * that everything else in its header is exactly what we would write and that
  * the TimeEnd is one to seven days away: the file's creator read weekends. */
+#define _GNU_SOURCE /* O_PATH */
 #include <errno.h>
 #include <fcntl.h>
 
+#include "beneath.h"
 #include "bytes.h"
 #include "state.h"
 #include "sys.h"
@@ -67,11 +69,17 @@ static int header_is_ours(const struct counter_file *cf)
 	return 1;
 }
 
-static int adopt_existing(const char *path)
+static int adopt_existing(int dirfd, const char *path, uint32_t rel_off, unsigned euid)
 {
 	int err;
-	if (counter_file_adopt(&telem.file, path, &err) != CF_OK)
+	enum cf_status s = counter_file_adopt_at(&telem.file, dirfd, path, rel_off, euid, &err);
+	if (s == CF_ERR_SHORT) /* a creator died mid-way: create_today repairs it */
+		return -ENOENT;
+	if (s != CF_OK) {
+		if (err != -ENOENT)
+			telem_debug(s == CF_ERR_IO ? "cannot open today's counter file" : cf_status_text(s), path);
 		return err == -ENOENT ? -ENOENT : -1;
+	}
 	if (header_is_ours(&telem.file))
 		return 0;
 	counter_file_close(&telem.file);
@@ -79,17 +87,15 @@ static int adopt_existing(const char *path)
 	return -1;
 }
 
-static int create_today(const char *path)
+static int create_today(int dirfd, const char *path, uint32_t rel_off, unsigned euid)
 {
-	char local[CF_PATH_MAX];
-	struct text l = TEXT_INIT(local, sizeof local);
-	if (path_of(&l, "/local") < 0)
-		return -1;
-	sys_mkdirat(AT_FDCWD, telem.dir, 0775);
-	sys_mkdirat(AT_FDCWD, local, 0775);
-	int weekday = week_weekends(local);
+	int rc = beneath_mkdir(dirfd, "local");
+	int localfd = rc == 0 || rc == -EEXIST ? beneath_open(dirfd, "local", O_PATH | O_DIRECTORY | O_CLOEXEC, 0) : rc;
+	int weekday = localfd < 0 ? -1 : week_weekends_at(localfd, euid);
+	if (localfd >= 0)
+		sys_close(localfd);
 	if (weekday < 0) {
-		telem_debug("cannot read or create the weekends file in", local);
+		telem_debug("cannot read or create the weekends file (or local/ is a symlink) in", telem.dir);
 		return -1;
 	}
 	char meta[CF_MAX_META + 1];
@@ -98,13 +104,16 @@ static int create_today(const char *path)
 	week_meta(&m, &f, telem.today, telem.today + week_days_to_end(telem.today, weekday));
 	int err;
 	enum cf_status s = m.overflow ? CF_ERR_HEADER
-				      : counter_file_open(&telem.file, path, meta, m.len, 1, &err);
+				      : counter_file_open_at(&telem.file, dirfd, path, rel_off, euid, meta, m.len, 1, &err);
 	if (s != CF_OK)
 		telem_debug(cf_status_text(s), path);
+	else if (telem.file.repaired)
+		telem_debug(telem.file.repaired == 1 ? "completed a short counter file (its creator died mid-way)"
+						     : "replaced a short, corrupt counter file", path);
 	return s == CF_OK ? 0 : -1;
 }
 
-int telem_open_today(void)
+int telem_open_today(int dirfd, unsigned euid)
 {
 	char path[CF_PATH_MAX];
 	struct text t = TEXT_INIT(path, sizeof path);
@@ -112,11 +121,12 @@ int telem_open_today(void)
 	struct text d = TEXT_INIT(telem.today_str, sizeof telem.today_str);
 	week_put_date(&d, telem.today);
 	path_of(&t, "/local/");
+	uint32_t rel_off = (uint32_t)t.len - 6; /* "local/<name>" beneath dirfd */
 	week_file_name_on(&t, &f, telem.today_str);
 	if (t.overflow)
 		return -1;
-	int rc = adopt_existing(path);
+	int rc = adopt_existing(dirfd, path, rel_off, euid);
 	if (rc == -ENOENT)
-		rc = create_today(path);
+		rc = create_today(dirfd, path, rel_off, euid);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include "beneath.h"
 #include "bytes.h"
 #include "libc.h"
 #include "sys.h"
@@ -88,6 +89,9 @@ static int spawn_detached(const char *telem_bin)
 	return 0;
 }
 
+/* The daily check reads only the token's time (a symlinked local/ can do no
+ * harm there); removing and creating it happen beneath the checked telem
+ * directory, following no symlink. */
 void trigger_upload(int64_t now)
 {
 	char token[CF_PATH_MAX + 32];
@@ -97,15 +101,24 @@ void trigger_upload(int64_t now)
 	if (t.overflow)
 		return;
 	struct stat st;
-	if (sys_call4(SYS_newfstatat, AT_FDCWD, token, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (st.st_mtime > now - DAY && st.st_mtime <= now + DAY)
-			return; /* the common case: someone started today's upload */
-		sys_unlinkat(AT_FDCWD, token, 0);
-	}
-	int fd = sys_openat(AT_FDCWD, token, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int old = sys_call4(SYS_newfstatat, AT_FDCWD, token, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (old && st.st_mtime > now - DAY && st.st_mtime <= now + DAY)
+		return; /* the common case: someone started today's upload */
+	enum dir_problem why;
+	int dirfd = mode_dir_open(telem.dir, telem.file.euid, &why);
+	if (dirfd < 0)
+		return;
+	int local = beneath_open(dirfd, "local", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	sys_close(dirfd);
+	if (local < 0)
+		return;
+	if (old)
+		sys_unlinkat(local, "upload.token", 0);
+	int fd = sys_openat(local, "upload.token", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+			    BENEATH_FILE_MODE);
+	sys_close_two(fd, local);
 	if (fd < 0)
 		return; /* another process won today */
-	sys_close(fd);
 	char bin[CF_PATH_MAX];
 	if (telem_path(bin, sizeof bin) == 0)
 		spawn_detached(bin);

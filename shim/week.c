@@ -1,9 +1,12 @@
 /* Dates without libc's time functions (they take locks and read tz files). */
+#define _GNU_SOURCE /* O_PATH */
 #include "week.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
+#include "beneath.h"
 #include "sys.h"
 
 int64_t week_day_of(int64_t t)
@@ -94,14 +97,17 @@ int week_days_to_end(int64_t today, int weekday)
 	return incr <= 0 ? incr + 7 : incr;
 }
 
-static int read_weekday(const char *path)
+/* Opened beneath the local directory's descriptor, no symlink followed,
+ * and read only when it is a regular file of the user's. O_NONBLOCK: a FIFO
+ * planted here must not hang the host. */
+static int read_weekday(int localfd, unsigned euid)
 {
 	char buf[8];
-	/* O_NONBLOCK: a FIFO planted here must not hang the host. */
-	int fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0);
+	int fd = beneath_open(localfd, "weekends", O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
 	if (fd < 0)
 		return fd == -ENOENT ? -2 : -1;
-	long n = sys_read(fd, buf, sizeof buf);
+	struct stat st;
+	long n = sys_fstat(fd, &st) == 0 && beneath_file_ok(&st, euid) == 0 ? sys_read(fd, buf, sizeof buf) : -1;
 	sys_close(fd);
 	if (n < 1 || buf[0] < '0' || buf[0] > '6')
 		return -1;
@@ -110,44 +116,46 @@ static int read_weekday(const char *path)
 
 /* Created complete under a temporary name and linked into place, so a
  * concurrent reader sees either no file or the whole digit. */
-static int create_weekends(const char *path)
+static int create_weekends(int localfd)
 {
 	unsigned char rnd[9];
-	char tmp[1100];
+	char tmp[32];
 	struct text t = TEXT_INIT(tmp, sizeof tmp);
 	if (sys_getrandom(rnd, sizeof rnd, 1) != (long)sizeof rnd)
 		return -1;
-	text_str(&t, path);
-	text_lit(&t, ".tmp-");
+	text_lit(&t, "weekends.tmp-");
 	char hex[16];
 	bytes_hex(hex, rnd, 8);
 	text_put(&t, hex, 16);
-	if (t.overflow)
-		return -1;
-	int fd = sys_openat(AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int fd = sys_openat(localfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, BENEATH_FILE_MODE);
 	if (fd < 0)
 		return -1;
 	char line[2] = {(char)('0' + rnd[8] % 7), '\n'};
-	int ok = sys_fchmod(fd, 0644) == 0 && sys_write(fd, line, 2) == 2;
+	int ok = sys_fchmod(fd, BENEATH_FILE_MODE) == 0 && sys_write(fd, line, 2) == 2;
 	sys_close(fd);
 	if (ok)
-		sys_linkat(AT_FDCWD, tmp, AT_FDCWD, path, 0); /* EEXIST: someone else chose */
-	sys_unlinkat(AT_FDCWD, tmp, 0);
+		sys_linkat(localfd, tmp, localfd, "weekends", 0); /* EEXIST: someone else chose */
+	sys_unlinkat(localfd, tmp, 0);
 	return 0;
+}
+
+int week_weekends_at(int localfd, unsigned euid)
+{
+	int w = read_weekday(localfd, euid);
+	if (w == -2 && create_weekends(localfd) == 0)
+		w = read_weekday(localfd, euid);
+	return w < 0 ? -1 : w;
 }
 
 int week_weekends(const char *localdir)
 {
-	char path[1100];
-	struct text t = TEXT_INIT(path, sizeof path);
-	text_str(&t, localdir);
-	text_lit(&t, "/weekends");
-	if (t.overflow)
+	/* The tools' form: DIR/local itself must not be a symlink either. */
+	int fd = sys_openat(AT_FDCWD, localdir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
 		return -1;
-	int w = read_weekday(path);
-	if (w == -2 && create_weekends(path) == 0)
-		w = read_weekday(path);
-	return w < 0 ? -1 : w;
+	int w = week_weekends_at(fd, beneath_geteuid());
+	sys_close(fd);
+	return w;
 }
 
 void week_file_name(struct text *t, const struct file_identity *id, int64_t begin)

@@ -28,6 +28,9 @@ int week_days_to_end(int64_t today, int weekday);
 /* Reads <localdir>/weekends, creating it with a random weekday when missing.
  * Returns 0..6, or -1 (then nothing should be counted). */
 int week_weekends(const char *localdir);
+/* The same beneath localfd (the local directory's descriptor): no symlink
+ * followed, a regular file owned by euid or root, created 0600. */
+int week_weekends_at(int localfd, unsigned euid);
 
 struct file_identity {
 	const char *program, *version, *runtime, *goos, *goarch;

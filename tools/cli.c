@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "beneath.h"
+#include "privdir.h"
 #include "week.h"
 
 int fail(const char *file, const char *fmt, ...)
@@ -73,15 +75,14 @@ int simple_options(const struct command *cmd, int argc, char **argv, int *first_
 
 char *read_file(const char *path, size_t *len)
 {
-	/* O_NONBLOCK: opening a FIFO must not hang; fstat below rejects it. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	/* O_NONBLOCK: opening a FIFO must not hang; privdir_file_ok rejects it.
+	 * Below the telem directory: no symlink, and only the user's files. */
+	int fd = privdir_open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
 	if (fd < 0)
 		return NULL;
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		int e = errno ? errno : EINVAL;
-		if (S_ISDIR(st.st_mode))
-			e = EISDIR;
+	if (privdir_file_ok(fd, path) < 0 || fstat(fd, &st) < 0) {
+		int e = errno;
 		close(fd);
 		errno = e;
 		return NULL;
@@ -125,7 +126,10 @@ int write_file_atomic(const char *path, const void *data, size_t len, int mode)
 	char *tmp;
 	if (asprintf(&tmp, "%s.tmp-%d", path, (int)getpid()) < 0)
 		return -1;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	const char *rel;
+	if (privdir_below(path, &rel))
+		mode = BENEATH_FILE_MODE; /* everything in the telem directory is private */
+	int fd = privdir_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	int ok = fd >= 0;
 	const char *p = data;
 	for (size_t done = 0; ok && done < len;) {
@@ -141,12 +145,12 @@ int write_file_atomic(const char *path, const void *data, size_t len, int mode)
 		ok = 0;
 		e = errno;
 	}
-	if (ok && rename(tmp, path) < 0) {
+	if (ok && privdir_rename(tmp, path) < 0) {
 		ok = 0;
 		e = errno;
 	}
 	if (!ok)
-		unlink(tmp);
+		privdir_unlink(tmp);
 	free(tmp);
 	errno = e;
 	return ok ? 0 : -1;
@@ -166,7 +170,7 @@ int make_dirs(const char *path)
 			continue;
 		char c = buf[i];
 		buf[i] = 0;
-		if (mkdir(buf, 0775) < 0 && errno != EEXIST)
+		if (mkdir(buf, BENEATH_DIR_MODE) < 0 && errno != EEXIST)
 			return -1;
 		buf[i] = c;
 	}

@@ -36,12 +36,15 @@ int simple_options(const struct command *cmd, int argc, char **argv, int *first_
 		   struct cli *cli);
 const struct command *find_command(const char *name);
 
-/* Whole-file read (malloc'd, NUL-terminated); NULL with errno set. */
+/* Whole-file read (malloc'd, NUL-terminated); NULL with errno set. Below
+ * the telem directory only a regular file of the user's, reached without a
+ * symlink (privdir.h). */
 char *read_file(const char *path, size_t *len);
 /* Writes data to path atomically: temporary file in the same directory,
- * fsync, rename. Returns 0, or -1 with errno set. */
+ * fsync, rename; below the telem directory always 0600 and beneath it.
+ * Returns 0, or -1 with errno set. */
 int write_file_atomic(const char *path, const void *data, size_t len, int mode);
-/* mkdir -p, mode 0775. */
+/* mkdir -p, mode 0700. */
 int make_dirs(const char *path);
 
 /* Counter files in dir (sorted names, malloc'd array of malloc'd strings). */

@@ -51,9 +51,11 @@ int cmd_upload(struct cli *cli, int argc, char **argv);
 	"files installed here (and debuginfod when DEBUGINFOD_URLS is set); the\n" \
 	"recorded names never change.\n"
 #define USAGE_CLEAN \
-	"usage: telem clean\n\n" \
-	"Deletes counter files, reports, uploaded copies and pending crash records.\n" \
-	"Keeps the mode file and the weekends file.\n"
+	"usage: telem clean [--dry-run]\n\n" \
+	"Deletes counter files, reports, uploaded copies and pending crash records,\n" \
+	"saying which. Keeps the mode file and the weekends file, and any file whose\n" \
+	"name it does not recognize; never follows a symlink.\n\n" \
+	"  --dry-run, -n  only say what would be removed\n"
 
 #define USAGE_SUMMARY \
 	"usage: telem summary [--json] [LOCALDIR]\n\n" \

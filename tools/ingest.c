@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "privdir.h"
 #include "crashrecord.h"
 #include "symbolize.h"
 #include "week.h"
@@ -474,7 +475,7 @@ static int set_aside(const char *crash, const char *name, const char *why)
 	char path[2048], bad[2048], dest[2100];
 	snprintf(path, sizeof path, "%s/%s", crash, name);
 	snprintf(bad, sizeof bad, "%s/bad", crash);
-	if (mkdir(bad, 0775) < 0 && errno != EEXIST)
+	if (mkdir(bad, 0700) < 0 && errno != EEXIST)
 		return fail(path, "%s; cannot create %s: %s", why, bad, strerror(errno));
 	if (entries_in(bad) >= CRASH_MAX_RECORDS) {
 		if (unlink(path) < 0)
@@ -551,7 +552,7 @@ static int ingest_checked(const char *dir, const char *path, const unsigned char
 	double unwound = ms_since(&t0);
 	if (count_stack(dir, (const void *)data, name, len) != 0)
 		return 1; /* kept: the record is fine, the counter file is not */
-	if (unlink(path) < 0 && errno != ENOENT)
+	if (privdir_unlink(path) < 0 && errno != ENOENT)
 		return fail(path, "counted, but cannot delete: %s", strerror(errno));
 	const char *debug = getenv("TELEM_DEBUG");
 	if (debug && strcmp(debug, "1") == 0)
@@ -596,9 +597,15 @@ static int list_records(const char *crash, char ***names, size_t *n)
 {
 	*names = NULL;
 	*n = 0;
-	DIR *d = opendir(crash);
-	if (!d)
+	/* Beneath the telem directory, no symlink: a crash/ linked elsewhere is
+	 * an error, never a place to read or delete records from. */
+	int dfd = privdir_open(crash, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
 		return errno == ENOENT ? 0 : -1;
+	}
 	size_t cap = 0;
 	for (struct dirent *e; (e = readdir(d));) {
 		size_t l = strlen(e->d_name);

@@ -16,11 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "counterfile.h"
 #include "countermodel.h"
 #include "mode.h"
+#include "privdir.h"
 #include "report_json.h"
 #include "report_versions.h"
 #include "week.h"
@@ -290,7 +293,7 @@ static int write_report(struct run *run, const struct report *r, const char *pre
 	size_t len;
 	char *json = report_json(r, local, &len);
 	snprintf(path, sizeof path, "%s/%s%s.json", run->local, prefix, r->week);
-	int rc = write_file_atomic(path, json, len, 0644);
+	int rc = write_file_atomic(path, json, len, 0600);
 	if (rc < 0)
 		run->status = fail(path, "cannot write the report: %s", strerror(errno));
 	free(json);
@@ -300,7 +303,7 @@ static int write_report(struct run *run, const struct report *r, const char *pre
 static void delete_files(struct run *run, struct week_file *f, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (unlink(f[i].d.path) < 0 && errno != ENOENT)
+		if (privdir_unlink(f[i].d.path) < 0 && errno != ENOENT)
 			run->status = fail(f[i].d.path, "cannot delete: %s", strerror(errno));
 }
 
@@ -379,6 +382,31 @@ static void report_week(struct run *run, struct week_file *f, size_t n)
 
 /* ---- finding the weeks ---- */
 
+/* A counter file shorter than 16 KiB: its creator died mid-way, and its
+ * header may be incomplete. It holds no counts; like Go's uploader, drop it
+ * once its week is surely over (TimeEnd is at most 7 days after the date
+ * in its name), and until then leave it to the shim, which completes it.
+ * Returns 1 when path was such a file. */
+static int short_file(struct run *run, const char *path, const char *name)
+{
+	struct stat st;
+	size_t n = strlen(name);
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size >= CF_PAGE || n < 19)
+		return 0;
+	char date[11];
+	memcpy(date, name + n - 19, 10);
+	date[10] = 0;
+	int64_t begin = week_parse_date(date);
+	if (begin < 0 || begin + 7 > run->today)
+		return 1;
+	if (privdir_unlink(path) < 0 && errno != ENOENT)
+		run->status = fail(path, "cannot delete: %s", strerror(errno));
+	else
+		note(run, "telem: %s: removed with its week: truncated (%lld bytes), no counts in it\n", path,
+		     (long long)st.st_size);
+	return 1;
+}
+
 /* Loads the counter files of the weeks to report, each with its key: the
  * week's TimeEnd, or today for the week so far (--now). */
 static size_t load_weeks(struct run *run, struct week_file **out)
@@ -395,6 +423,8 @@ static size_t load_weeks(struct run *run, struct week_file **out)
 		char path[1400];
 		struct week_file *f = &(*out)[k];
 		snprintf(path, sizeof path, "%s/%s", run->local, names[i]);
+		if (short_file(run, path, names[i]))
+			continue;
 		if (counter_data_load(path, &f->d) < 0) {
 			run->status = 1;
 			continue;

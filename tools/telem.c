@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "privdir.h"
 
 const struct command telem_commands[] = {
 	{"run", cmd_run, "run a build under the shim and summarize it", USAGE_RUN},
@@ -80,6 +81,8 @@ int main(int argc, char **argv)
 	if (!cmd)
 		return usage_error(NULL, "unknown command '%s'", argv[0]);
 	char abs_dir[1024];
+	if (dir && dir == getenv("TELEM_DIR") && dir[0] && dir[0] != '/')
+		return fail(dir, "TELEM_DIR must be an absolute path (the shim ignores a relative one)");
 	if (dir && dir[0] && dir[0] != '/') { /* --dir relative to here */
 		if (!realpath(".", abs_dir) || strlen(abs_dir) + strlen(dir) + 2 > sizeof abs_dir)
 			return fail(dir, "cannot resolve the directory");
@@ -90,5 +93,7 @@ int main(int argc, char **argv)
 	if (mode_dir(cli.dir, sizeof cli.dir, dir, getenv("XDG_CONFIG_HOME"), getenv("HOME")) < 0)
 		return fail(NULL, "no telem directory: set TELEM_DIR or HOME");
 	snprintf(cli.local, sizeof cli.local, "%s/local", cli.dir);
+	if (privdir_check(cli.dir))
+		return 1;
 	return cmd->run(&cli, argc, argv);
 }

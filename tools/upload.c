@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "privdir.h"
 #include "week.h"
 
 #define CONNECT_TIMEOUT_MS 5000L
@@ -185,7 +186,7 @@ int upload_fetch_config(const char *dir, const struct upload_options *o)
 	if (rc == 0) {
 		config_free(&cfg);
 		snprintf(path, sizeof path, "%s/config.cache.json", dir);
-		if (write_file_atomic(path, text, len, 0644) < 0) {
+		if (write_file_atomic(path, text, len, 0600) < 0) {
 			warn(o, path, "cannot write: %s", strerror(errno));
 			rc = -1;
 		}
@@ -229,9 +230,9 @@ static int settle(const struct upload_options *o, const char *local, const char 
 {
 	if (answered && res->status == 200) {
 		/* The copy first: once it exists, this report is never sent again. */
-		if (write_file_atomic(copy, body, len, 0644) < 0)
+		if (write_file_atomic(copy, body, len, 0600) < 0)
 			warn(o, copy, "sent, but cannot keep a copy: %s", strerror(errno));
-		if (unlink(local) < 0 && errno != ENOENT)
+		if (privdir_unlink(local) < 0 && errno != ENOENT)
 			warn(o, local, "sent, but cannot delete: %s", strerror(errno));
 		if (!o->quiet)
 			printf("telem: %s: sent to %s\n", local, o->server);
@@ -239,7 +240,7 @@ static int settle(const struct upload_options *o, const char *local, const char 
 	}
 	if (answered && res->status >= 400 && res->status < 500) {
 		warn(o, local, "dropped: the server refused it (HTTP %ld %s)", res->status, res->body);
-		unlink(local);
+		privdir_unlink(local);
 		return 1;
 	}
 	if (answered)
@@ -263,17 +264,19 @@ static int send_one(const char *dir, const struct upload_options *o, const char 
 	snprintf(local, sizeof local, "%s/local/%s", dir, name);
 	snprintf(copy, sizeof copy, "%s/upload/%s", dir, name);
 	if (access(copy, F_OK) == 0) { /* sent before; only the deletion was lost */
-		unlink(local);
+		privdir_unlink(local);
 		return 0;
 	}
 	if (name_date(name) <= asof) { /* made under an earlier "on", or by hand */
 		warn(o, local, "dropped unsent: dated on or before the day uploading was turned on");
-		unlink(local);
+		privdir_unlink(local);
 		return 1;
 	}
 	if (name_date(name) > today_days())
 		return 0; /* from the future: a clock was wrong; it waits */
 	size_t len;
+	/* read_file: only a regular file of the user's, no symlink (a link to
+	 * ~/secret.txt planted as a report is never sent). */
 	char *body = read_file(local, &len);
 	if (!body) {
 		warn(o, local, "cannot read: %s", strerror(errno));
@@ -310,7 +313,7 @@ int upload_lock(const char *dir, int wait)
 {
 	char path[1200];
 	snprintf(path, sizeof path, "%s/local/upload.lock", dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+	int fd = privdir_open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return -1;
 	int rc;

@@ -304,7 +304,7 @@ rec=$("$MK")
 name=$(python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); o = int(sys.argv[2])
 print(d[o:o + 160].split(b"\0")[0].decode())' "$rec" "$(sed -n 's/^counter_file=//p' "$W/offsets")")
 mkdir -p "$TELEM_DIR/local"
-head -c 100 /dev/urandom >"$TELEM_DIR/local/$name"
+head -c 16384 /dev/urandom >"$TELEM_DIR/local/$name" # (a short one would be repaired: issue 11.5)
 "$TELEM" --dir "$TELEM_DIR" crashes >/dev/null 2>"$W/nocount.err"
 rc=$?
 is "$rc" 1 "a counter file that cannot be used: exit 1"

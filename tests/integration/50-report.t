@@ -252,7 +252,7 @@ is "$(ls "$TELEM_DIR/local" | grep -c count)" 0 "and the late file is deleted (G
 
 # --- the report is written before the files are deleted: a full disk loses nothing ---
 fresh
-if is_root && try_mount -t tmpfs -o size=96k tmpfs "$TELEM_DIR"; then
+if is_root && try_mount -t tmpfs -o size=96k,mode=700 tmpfs "$TELEM_DIR"; then
 	mkdir -p "$TELEM_DIR/local" && echo 5 >"$TELEM_DIR/local/weekends"
 	expired_week "$T0"
 	n_before=$(ls "$TELEM_DIR/local" | grep -c count)
@@ -282,7 +282,7 @@ cp "$template" "$W/template"
 rm "$template"
 for k in 1 2; do
 	S[k]=$(new_dir)
-	try_mount -t tmpfs tmpfs "${S[k]}" || true
+	try_mount -t tmpfs -o mode=700 tmpfs "${S[k]}" || true
 	cp -r "$TELEM_DIR"/. "${S[k]}"
 done
 read -r n_up consistent mean rated < <(python3 - "$TELEM" "$W/template" "$(basename "$template")" "$LATER" \

@@ -12,6 +12,7 @@
  * The counter file code is included whole (it needs only libc and the
  * kernel), because the Makefile builds each test program from its one source. */
 #include "../../shim/counterfile.c"
+#include "../../shim/beneath.c"
 
 #include <stdio.h>
 #include <stdlib.h>

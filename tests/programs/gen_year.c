@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "../../shim/counterfile.c"
+#include "../../shim/beneath.c"
 #include "../../shim/week.c"
 
 static uint64_t rng = 0x9e3779b97f4a7c15u;

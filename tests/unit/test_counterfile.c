@@ -296,7 +296,7 @@ static void test_file_mode_and_blocks(void **state)
 	struct stat st;
 	assert_int_equal(lstat(path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
-	assert_int_equal(st.st_mode & 07777, 0664);
+	assert_int_equal(st.st_mode & 07777, 0600); /* private (issue 10) */
 	assert_int_equal(st.st_size, 16384);
 	assert_true((off_t)st.st_blocks * 512 >= st.st_size);
 	/* No temporary file left behind. */
@@ -585,7 +585,7 @@ static void test_open_refuses_symlink(void **state)
 	counter_file_close(&cf);
 	assert_int_equal(symlink(real, alias), 0);
 	memset(&cf, 0, sizeof cf);
-	assert_int_equal(counter_file_open(&cf, alias, META, META_LEN, 1, &err), CF_ERR_IO);
+	assert_int_equal(counter_file_open(&cf, alias, META, META_LEN, 1, &err), CF_ERR_OWNER);
 	assert_int_equal(err, -ELOOP);
 	add(&cf, "x", 1);
 	add(&cf, "y", 1);
@@ -611,13 +611,32 @@ static void test_open_short_and_foreign(void **state)
 	struct counter_file cf;
 	int err;
 	const char *path = path_in("short.v1.count");
-	int fd = open(path, O_WRONLY | O_CREAT, 0644);
+	int fd = open(path, O_WRONLY | O_CREAT, 0600);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "# telemetry/counter file v1\n", 28), 28);
 	close(fd);
-	assert_int_equal(counter_file_open(&cf, path, META, META_LEN, 1, &err), CF_ERR_SHORT);
-	assert_int_equal(file_size(path), 28); /* not replaced or grown */
+	/* Adopting (no meta to compare with) leaves a short file alone. */
 	assert_int_equal(counter_file_adopt(&cf, path, &err), CF_ERR_SHORT);
+	assert_int_equal(file_size(path), 28);
+	/* A creator that died after the first bytes of our header: completed
+	 * in place (issue 11.5), and it counts. */
+	assert_int_equal(counter_file_open(&cf, path, META, META_LEN, 1, &err), CF_OK);
+	assert_int_equal(cf.repaired, 1);
+	assert_int_equal(file_size(path), 16384);
+	add(&cf, "x", 2);
+	counter_file_close(&cf);
+	struct seen *s = parse_file(path, CF_OK);
+	assert_int_equal(s->n, 1);
+
+	/* Short and not ours: replaced by a complete file. */
+	assert_int_equal(truncate(path, 100), 0);
+	fd = open(path, O_WRONLY);
+	assert_int_equal(pwrite(fd, "garbage", 7, 0), 7);
+	close(fd);
+	assert_int_equal(counter_file_open(&cf, path, META, META_LEN, 1, &err), CF_OK);
+	assert_int_equal(cf.repaired, 2);
+	counter_file_close(&cf);
+	assert_int_equal(file_size(path), 16384);
 
 	assert_int_equal(truncate(path, 16384), 0);
 	fd = open(path, O_WRONLY);
@@ -626,6 +645,39 @@ static void test_open_short_and_foreign(void **state)
 	assert_int_equal(counter_file_open(&cf, path, META, META_LEN, 1, &err), CF_ERR_MISMATCH);
 	assert_int_equal(counter_file_adopt(&cf, path, &err), CF_ERR_PREFIX);
 	assert_null(cf.map);
+}
+
+/* Issue 10.3: a record area that is a hole gets real blocks before it is
+ * mapped; 10.4: a file larger than any counter file is not mapped at all;
+ * a FIFO is refused without blocking. */
+static void test_holes_sizes_fifos(void **state)
+{
+	(void)state;
+	struct counter_file cf;
+	int err;
+	const char *path = path_in("sparse.v1.count");
+	open_new(&cf, path);
+	counter_file_close(&cf);
+	assert_int_equal(truncate(path, 4096), 0);
+	assert_int_equal(truncate(path, 3 * 16384), 0); /* pages 1..2 and most of 0 are a hole */
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_true((off_t)st.st_blocks * 512 < st.st_size);
+	assert_int_equal(counter_file_adopt(&cf, path, &err), CF_OK);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true((off_t)st.st_blocks * 512 >= st.st_size);
+	counter_file_close(&cf);
+
+	assert_int_equal(truncate(path, (off_t)CF_MAX_FILE + 16384), 0);
+	assert_int_equal(counter_file_adopt(&cf, path, &err), CF_ERR_TOO_BIG);
+	assert_null(cf.map);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true((off_t)st.st_blocks * 512 < 1 << 20); /* never filled */
+
+	const char *fifo = path_in("fifo.v1.count");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(counter_file_open(&cf, fifo, META, META_LEN, 1, &err), CF_ERR_OWNER);
+	assert_int_equal(counter_file_adopt(&cf, fifo, &err), CF_ERR_OWNER);
 }
 
 static void test_adopt(void **state)
@@ -911,6 +963,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limit_in_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_damage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_racing_processes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_holes_sizes_fifos, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -111,15 +111,21 @@ static int64_t now_seconds(const char *fixed)
 }
 
 /* Each distinct flag is counted once per invocation: "how many compiles use
- * -O2", not how often it was repeated on one command line. */
+ * -O2", not how often it was repeated on one command line. Flags are told
+ * apart by their text; the hash only makes most comparisons one word. A
+ * wrapper's own options end at its first operand, the command it runs,
+ * whose flags its own process counts. */
 static void count_flags(int argc, char **argv)
 {
 	if (argc < 2)
 		return;
-	int gcc = names_gcc_family(telem.id.program), seen_n = 0, skip = 0;
-	uint32_t seen[FLAGS_PER_PROCESS];
+	const char *program = telem.id.program;
+	int gcc = names_gcc_family(program), wrapper = !gcc && names_wrapper(program);
+	int seen_n = 0, skip = 0;
+	uint32_t seen_hash[FLAGS_PER_PROCESS];
+	char seen[FLAGS_PER_PROCESS][FLAG_NAME_MAX + 1];
 	for (int i = 1; i < argc && argv[i] && seen_n < FLAGS_PER_PROCESS; i++) {
-		char flag[FLAG_NAME_MAX + 1];
+		char *flag = seen[seen_n];
 		if (skip) {
 			skip = 0;
 			continue;
@@ -127,15 +133,18 @@ static void count_flags(int argc, char **argv)
 		if (str_equal(argv[i], "--"))
 			break;
 		size_t n = names_flag(gcc, argv[i], flag, &skip);
-		if (n == 0)
+		if (n == 0) {
+			if (wrapper)
+				break;
 			continue;
-		uint32_t h = cf_hash(flag, n) | (uint32_t)n << 16;
+		}
+		uint32_t h = cf_hash(flag, n);
 		int dup = 0;
 		for (int j = 0; j < seen_n && !dup; j++)
-			dup = seen[j] == h;
+			dup = seen_hash[j] == h && bytes_equal(seen[j], flag, n + 1);
 		if (dup)
 			continue;
-		seen[seen_n++] = h;
+		seen_hash[seen_n++] = h;
 		/* Past the cap, only flags the file already knows get their own name. */
 		int room = counter_file_used(&telem.file) <= FLAG_FILE_CAP;
 		if (!telem_count_if("flag:", 5, flag, 1, room) && !room)

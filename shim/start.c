@@ -96,13 +96,24 @@ static void read_env(char **envp, struct env *e)
 	}
 }
 
-/* Tests fix the clock with TELEM_TEST_NOW=<unix seconds>. */
+/* Tests fix the clock with TELEM_TEST_NOW=<unix seconds>[,<at exit>]: the
+ * second value, read once here, is what the clock says when the process
+ * exits (a host alive across its week's end); without it, the first. */
+static int64_t parse_seconds(const char **s)
+{
+	int64_t v = 0;
+	while (**s >= '0' && **s <= '9')
+		v = v * 10 + (*(*s)++ - '0');
+	return v;
+}
+
 static int64_t now_seconds(const char *fixed)
 {
 	if (fixed && *fixed >= '0' && *fixed <= '9') {
-		int64_t v = 0;
-		while (*fixed >= '0' && *fixed <= '9')
-			v = v * 10 + (*fixed++ - '0');
+		int64_t v = parse_seconds(&fixed);
+		telem.exit_now = v;
+		if (*fixed == ',' && fixed[1] >= '0' && fixed[1] <= '9')
+			fixed++, telem.exit_now = parse_seconds(&fixed);
 		return v;
 	}
 	struct timespec ts;
@@ -176,7 +187,12 @@ static void start(int argc, char **argv, char **envp)
 	}
 	counter_file_defer_close(mode_fd);
 	identity_read(&telem.id, telem.auxv, libc.gnu_get_libc_version());
+	/* Wall time is counted from the exec: the CPU time used so far (the
+	 * dynamic loader's, the constructors') stands for the time before now,
+	 * exact unless the process waited before main (a lower bound then). */
 	libc.clock_gettime(CLOCK_MONOTONIC, &telem.started);
+	libc.clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &telem.cpu_at_start);
+	telem.exit_now = -1;
 	telem.today = week_day_of(now_seconds(e.now));
 	int opened = telem_open_today();
 	counter_file_defer_close(-1); /* closed already unless nothing was opened */
@@ -195,34 +211,59 @@ static void start(int argc, char **argv, char **envp)
 		signals_install();
 }
 
-static uint64_t ms_between(const struct timespec *a, const struct timespec *b)
+static uint64_t us_between(const struct timespec *a, const struct timespec *b)
 {
-	int64_t ms = (b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
-	return ms < 0 ? 0 : (uint64_t)ms;
+	int64_t us = (b->tv_sec - a->tv_sec) * 1000000 + (b->tv_nsec - a->tv_nsec) / 1000;
+	return us < 0 ? 0 : (uint64_t)us;
 }
 
+/* A host alive across its file's TimeEnd (clangd, a ccache server, a long
+ * make) counts its end into the file of the day it exits: the old one may
+ * be reported and deleted already. Opened only on this rare path. */
+static void follow_week(void)
+{
+	int64_t now = telem.exit_now;
+	if (now < 0) {
+		struct timespec ts;
+		libc.clock_gettime(CLOCK_REALTIME, &ts);
+		now = ts.tv_sec;
+	}
+	int64_t day = week_day_of(now);
+	if (day < telem.week_end)
+		return;
+	counter_file_close(&telem.file);
+	telem.today = day;
+	if (telem_open_today() < 0) {
+		telem.active = 0;
+		telem_debug("the week ended and the new day's counter file cannot be opened", 0);
+	}
+}
+
+/* Sums in microseconds (wall-us, cpu-us): no rounding per process. */
 static void count_exit(int status)
 {
+	follow_week();
+	if (!telem.active)
+		return;
 	char code[4];
 	struct text c = TEXT_INIT(code, sizeof code);
 	text_uint(&c, (unsigned)status & 0xff, 1);
 	telem_count2("exit:", code, 1);
 
-	struct timespec now;
-	libc.clock_gettime(CLOCK_MONOTONIC, &now);
-	uint64_t wall = ms_between(&telem.started, &now);
-	telem_count2("wall:", names_time_bucket(wall), 1);
-	telem_count("wall-ms", wall);
-
+	/* CPU time first, then the clock: the CPU used in between must not make
+	 * a single-threaded process's CPU time exceed its wall time. */
 	struct rusage ru;
-	if (sys_call2(SYS_getrusage, RUSAGE_SELF, &ru) == 0) {
-		struct timespec zero = {0, 0}, cpu = {
-			ru.ru_utime.tv_sec + ru.ru_stime.tv_sec,
-			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000L,
-		};
-		uint64_t cpu_ms = ms_between(&zero, &cpu);
-		telem_count2("cpu:", names_time_bucket(cpu_ms), 1);
-		telem_count("cpu-ms", cpu_ms);
+	int have_ru = sys_call2(SYS_getrusage, RUSAGE_SELF, &ru) == 0;
+	struct timespec now, zero = {0, 0};
+	libc.clock_gettime(CLOCK_MONOTONIC, &now);
+	uint64_t wall = us_between(&telem.started, &now) + us_between(&zero, &telem.cpu_at_start);
+	telem_count2("wall:", names_time_bucket(wall / 1000), 1);
+	telem_count("wall-us", wall);
+	if (have_ru) {
+		uint64_t cpu = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+			       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+		telem_count2("cpu:", names_time_bucket(cpu / 1000), 1);
+		telem_count("cpu-us", cpu);
 		telem_count2("maxrss:", names_rss_bucket((uint64_t)ru.ru_maxrss), 1);
 	}
 }

@@ -139,8 +139,8 @@ is "$(page "$PAGE" 'sorted([r[0], r[2], r[3], r[4]] for r in table("programs")[1
 is "$(page "$PAGE" '[r[3] for r in table("programs") if r[0] == "dash"] + [r[4] for r in table("programs") if r[0] == "crash_null"]')" \
 	'["1", "1"]' "sh's exit 3 is a failure, the SIGSEGV a crash"
 is "$(page "$PAGE" 'sorted(captions.get("gcc", []))')" \
-	'["cpu", "cpu-ms", "exit", "flag", "invocations", "maxrss", "wall", "wall-ms"]' \
-	"gcc has a chart per counter group: invocations, exit, flag, wall, cpu, maxrss and the -ms sums"
+	'["cpu", "cpu-us", "exit", "flag", "invocations", "maxrss", "wall", "wall-us"]' \
+	"gcc has a chart per counter group: invocations, exit, flag, wall, cpu, maxrss and the -us sums"
 is "$(page "$PAGE" 'str(svg == sum(len(v) for v in captions.values()) and svg >= 30)')" "True" \
 	"every chart is an inline SVG ($(page "$PAGE" 'svg') of them)"
 is "$(page "$PAGE" '[t.split("\n")[0] for t in titles if t.startswith("week ending")][:2]')" \

@@ -70,3 +70,8 @@ clean:
 	rm -rf build shim/libtelem.so tools/telem tools/telem-collector
 
 .PHONY: all test bench install clean
+
+# Go's upload selection rules (tools/config.c), table-driven: links the tools' config parser.
+build/unit/test_upload_rules: tests/unit/test_upload_rules.c tools/config.c tools/jsontext.c tools/config.h tools/jsontext.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) -O1 -g -Ishim -Itools -o $@ tests/unit/test_upload_rules.c tools/config.c tools/jsontext.c -ljansson -lcmocka

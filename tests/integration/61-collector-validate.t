@@ -153,7 +153,7 @@ start_fails "counter with broken braces" "bad-braces.json:$(line_of bad-braces.j
 	--db "$W/x.db" --listen $L --config "$FIX/bad-braces.json"
 start_fails "a misspelt field" "bad-field.json:$(line_of bad-field.json '"Counter"'): Programs\[1\]\.Counter: unknown field" \
 	--db "$W/x.db" --listen $L --config "$FIX/bad-field.json"
-start_fails "stack Depth 0" "bad-depth.json:$(line_of bad-depth.json '"Depth": 0'): .*Depth: must be an integer" \
+start_fails "stack Depth -1" "bad-depth.json:$(line_of bad-depth.json '"Depth": -1'): .*Depth: must be an integer" \
 	--db "$W/x.db" --listen $L --config "$FIX/bad-depth.json"
 start_fails "a missing config file" "$W/none.json: .*(No such file|unable to open)" --db "$W/x.db" --listen $L --config "$W/none.json"
 start_fails "a database in a missing directory" "$W/no/x.db: cannot open the database" --db "$W/no/x.db" --listen $L --config "$FIX/config.json"

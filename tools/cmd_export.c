@@ -161,7 +161,7 @@ static void put_samples(FILE *out, const struct samples *s)
 		put_label(out, x->crash ? "top_frame" : "counter", x->counter, 0);
 		if (x->bucket)
 			put_label(out, "bucket", x->bucket, 0);
-		fprintf(out, "} %llu\n", (unsigned long long)sum);
+		fprintf(out, "} %llu\n", (unsigned long long)count_shown(sum));
 	}
 }
 

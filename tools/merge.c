@@ -23,7 +23,7 @@ static size_t meta_text(const struct counter_data *d, char *out, size_t cap)
 static int merge_file(const char *src, const char *dst)
 {
 	struct counter_data d;
-	if (counter_data_load(src, &d) < 0)
+	if (counter_data_load_raw(src, &d) < 0)
 		return 1;
 	struct counter_file cf;
 	int err;

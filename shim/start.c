@@ -219,7 +219,9 @@ static uint64_t us_between(const struct timespec *a, const struct timespec *b)
 
 /* A host alive across its file's TimeEnd (clangd, a ccache server, a long
  * make) counts its end into the file of the day it exits: the old one may
- * be reported and deleted already. Opened only on this rare path. */
+ * be reported and deleted already. Opened only on this rare path. The old
+ * mapping stays (a signal handler of another thread may still use it; the
+ * exit ends it), and is used still when the new file cannot be opened. */
 static void follow_week(void)
 {
 	int64_t now = telem.exit_now;
@@ -231,10 +233,10 @@ static void follow_week(void)
 	int64_t day = week_day_of(now);
 	if (day < telem.week_end)
 		return;
-	counter_file_close(&telem.file);
+	struct counter_file old = telem.file;
 	telem.today = day;
 	if (telem_open_today() < 0) {
-		telem.active = 0;
+		telem.file = old;
 		telem_debug("the week ended and the new day's counter file cannot be opened", 0);
 	}
 }

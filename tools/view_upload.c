@@ -181,7 +181,7 @@ static void config_text(struct hbuf *b, const struct view_input *in)
 	list_text(b, c->goarch, c->n_goarch, 0);
 	hb_puts(b, "; GoVersion (runtime) ");
 	list_text(b, c->goversion, c->n_goversion, c->any_goversion);
-	hb_printf(b, "; SampleRate %g (a week's report is sent only when its random X &lt; SampleRate).</p>",
+	hb_printf(b, "; SampleRate %g (a week's report is sent only when its random X &le; SampleRate, or always when 0).</p>",
 		  c->sample_rate);
 	size_t len;
 	char *text = read_file(in->config_path, &len);

@@ -216,6 +216,9 @@ void summary_print(FILE *out, const struct summary *s, const char *command, doub
 	}
 }
 
+/* Counts in JSON follow the one rule for large counts (count_shown). */
+#define J(v) ((json_int_t)count_shown(v))
+
 json_t *summary_json(const struct summary *s, const char *command, double seconds, int status)
 {
 	json_t *programs = json_array(), *stacks = json_array();
@@ -223,13 +226,13 @@ json_t *summary_json(const struct summary *s, const char *command, double second
 		const struct program_summary *p = &s->programs[i];
 		json_t *flags = json_object();
 		for (size_t j = 0; j < p->n_flags; j++)
-			json_object_set_new(flags, p->flags[j].flag, json_integer((json_int_t)p->flags[j].count));
+			json_object_set_new(flags, p->flags[j].flag, json_integer(J(p->flags[j].count)));
 		json_array_append_new(programs, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s?, s:o}",
-			"program", p->program, "version", p->version, "runs", (json_int_t)p->runs,
-			"failed", (json_int_t)p->failed, "crashed", (json_int_t)p->crashed,
-			"not_seen", (json_int_t)summary_not_seen(p),
-			"wall_ms", (json_int_t)(p->wall_us / 1000), "cpu_ms", (json_int_t)(p->cpu_us / 1000),
-			"wall_us", (json_int_t)p->wall_us, "cpu_us", (json_int_t)p->cpu_us,
+			"program", p->program, "version", p->version, "runs", J(p->runs),
+			"failed", J(p->failed), "crashed", J(p->crashed),
+			"not_seen", J(summary_not_seen(p)),
+			"wall_ms", J(p->wall_us / 1000), "cpu_ms", J(p->cpu_us / 1000),
+			"wall_us", J(p->wall_us), "cpu_us", J(p->cpu_us),
 			"peak_rss", p->peak_rss, "flags", flags));
 	}
 	for (size_t i = 0; i < s->n_stacks; i++) {
@@ -238,10 +241,10 @@ json_t *summary_json(const struct summary *s, const char *command, double second
 			json_array_append_new(frames, json_string(s->stacks[i].frames[j]));
 		json_array_append_new(stacks, json_pack("{s:s, s:s, s:I, s:o}", "program", s->stacks[i].program,
 							"kind", s->stacks[i].kind, "count",
-							(json_int_t)s->stacks[i].count, "frames", frames));
+							J(s->stacks[i].count), "frames", frames));
 	}
 	return json_pack("{s:s, s:i, s:f, s:I, s:o, s:o}", "command", command, "status", status, "seconds", seconds,
-			 "processes", (json_int_t)s->processes, "programs", programs, "stacks", stacks);
+			 "processes", J(s->processes), "programs", programs, "stacks", stacks);
 }
 
 uint64_t summary_not_seen(const struct program_summary *p)

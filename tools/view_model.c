@@ -29,9 +29,10 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
+/* Saturated at INT64_MAX: the one rule for large counts (count_shown). */
 static uint64_t add_sat(uint64_t a, uint64_t b)
 {
-	return a + b < a ? UINT64_MAX : a + b;
+	return a + b < a ? INT64_MAX : count_shown(a + b);
 }
 
 int64_t vm_time_end_day(const char *time_end)

@@ -134,3 +134,7 @@ install-shims:
 		install -m 644 shim/aarch64/libtelem.so $(DESTDIR)$(PREFIX)/lib/aarch64-linux-gnu/telem/libtelem.so)
 
 .PHONY: shim-i386 shim-aarch64 install-shims
+# Go's upload selection rules (tools/config.c), table-driven: links the tools' config parser.
+build/unit/test_upload_rules: tests/unit/test_upload_rules.c tools/config.c tools/jsontext.c tools/config.h tools/jsontext.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) -O1 -g -Ishim -Itools -o $@ tests/unit/test_upload_rules.c tools/config.c tools/jsontext.c -ljansson -lcmocka

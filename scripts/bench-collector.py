@@ -34,16 +34,16 @@ def config():
             {"Name": p + "/wall:{" + ",".join(TIMES) + "}", "Rate": 1},
             {"Name": p + "/cpu:{" + ",".join(TIMES) + "}", "Rate": 1},
             {"Name": p + "/maxrss:{" + ",".join(RSS) + "}", "Rate": 1},
-            {"Name": p + "/wall-ms", "Rate": 1},
-            {"Name": p + "/cpu-ms", "Rate": 1}],
+            {"Name": p + "/wall-us", "Rate": 1},
+            {"Name": p + "/cpu-us", "Rate": 1}],
             "Stacks": [{"Name": "crash/crash", "Rate": 1, "Depth": 16}]})
     return {"Version": "bench-1", "GOOS": ["linux"], "GOARCH": ["amd64", "arm64"], "Programs": progs}
 
 
 def program_counters(rnd, p, n_flags):
     runs = rnd.randint(1, 500)
-    c = {p + "/invocations": runs, p + "/exit:0": runs, p + "/wall-ms": runs * rnd.randint(5, 900),
-         p + "/cpu-ms": runs * rnd.randint(5, 800)}
+    c = {p + "/invocations": runs, p + "/exit:0": runs, p + "/wall-us": runs * rnd.randint(5, 900),
+         p + "/cpu-us": runs * rnd.randint(5, 800)}
     for f in rnd.sample(FLAGS, n_flags):
         c[p + "/flag:" + f] = rnd.randint(1, runs)
     c[p + "/wall:" + rnd.choice(TIMES[:4])] = runs

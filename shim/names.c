@@ -12,6 +12,12 @@ static const char gcc_programs[] = "gcc\0g++\0cc\0c++\0cpp\0clang\0clang++\0cc1\
 
 int names_gcc_family(const char *program) { return list_has(gcc_programs, program); }
 
+/* Programs that run a command given as operands (README, "Flags"). */
+static const char wrappers[] = "timeout\0env\0nice\0nohup\0stdbuf\0setsid\0taskset\0ionice\0chrt\0"
+			       "flock\0xargs\0time\0sudo\0ccache\0sccache\0distcc\0";
+
+int names_wrapper(const char *program) { return list_has(wrappers, program); }
+
 /* Flags whose value is joined to them or follows as the next argument. */
 static const char valued[] =
 	"-isystem\0-include\0-imacros\0-iquote\0-idirafter\0-iprefix\0-iwithprefix\0"

@@ -12,6 +12,9 @@
 
 /* Programs whose command lines follow gcc's conventions (joined values). */
 int names_gcc_family(const char *program);
+/* Wrappers (timeout, env, nice, xargs, sudo, ccache ...): only the options
+ * before their first operand are their own flags. */
+int names_wrapper(const char *program);
 
 /* Reduces one argv element to a flag name in out (FLAG_NAME_MAX+1 bytes):
  * "-O2" -> "-O2", "-std=c11" -> "-std", "-I/x" -> "-I" (gcc family),

@@ -100,13 +100,24 @@ static void read_env(char **envp, struct env *e)
 	}
 }
 
-/* Tests fix the clock with TELEM_TEST_NOW=<unix seconds>. */
+/* Tests fix the clock with TELEM_TEST_NOW=<unix seconds>[,<at exit>]: the
+ * second value, read once here, is what the clock says when the process
+ * exits (a host alive across its week's end); without it, the first. */
+static int64_t parse_seconds(const char **s)
+{
+	int64_t v = 0;
+	while (**s >= '0' && **s <= '9')
+		v = v * 10 + (*(*s)++ - '0');
+	return v;
+}
+
 static int64_t now_seconds(const char *fixed)
 {
 	if (fixed && *fixed >= '0' && *fixed <= '9') {
-		int64_t v = 0;
-		while (*fixed >= '0' && *fixed <= '9')
-			v = v * 10 + (*fixed++ - '0');
+		int64_t v = parse_seconds(&fixed);
+		telem.exit_now = v;
+		if (*fixed == ',' && fixed[1] >= '0' && fixed[1] <= '9')
+			fixed++, telem.exit_now = parse_seconds(&fixed);
 		return v;
 	}
 	struct timespec ts;
@@ -115,15 +126,21 @@ static int64_t now_seconds(const char *fixed)
 }
 
 /* Each distinct flag is counted once per invocation: "how many compiles use
- * -O2", not how often it was repeated on one command line. */
+ * -O2", not how often it was repeated on one command line. Flags are told
+ * apart by their text; the hash only makes most comparisons one word. A
+ * wrapper's own options end at its first operand, the command it runs,
+ * whose flags its own process counts. */
 static void count_flags(int argc, char **argv)
 {
 	if (argc < 2)
 		return;
-	int gcc = names_gcc_family(telem.id.program), seen_n = 0, skip = 0;
-	uint32_t seen[FLAGS_PER_PROCESS];
+	const char *program = telem.id.program;
+	int gcc = names_gcc_family(program), wrapper = !gcc && names_wrapper(program);
+	int seen_n = 0, skip = 0;
+	uint32_t seen_hash[FLAGS_PER_PROCESS];
+	char seen[FLAGS_PER_PROCESS][FLAG_NAME_MAX + 1];
 	for (int i = 1; i < argc && argv[i] && seen_n < FLAGS_PER_PROCESS; i++) {
-		char flag[FLAG_NAME_MAX + 1];
+		char *flag = seen[seen_n];
 		if (skip) {
 			skip = 0;
 			continue;
@@ -131,15 +148,18 @@ static void count_flags(int argc, char **argv)
 		if (str_equal(argv[i], "--"))
 			break;
 		size_t n = names_flag(gcc, argv[i], flag, &skip);
-		if (n == 0)
+		if (n == 0) {
+			if (wrapper)
+				break;
 			continue;
-		uint32_t h = cf_hash(flag, n) | (uint32_t)n << 16;
+		}
+		uint32_t h = cf_hash(flag, n);
 		int dup = 0;
 		for (int j = 0; j < seen_n && !dup; j++)
-			dup = seen[j] == h;
+			dup = seen_hash[j] == h && bytes_equal(seen[j], flag, n + 1);
 		if (dup)
 			continue;
-		seen[seen_n++] = h;
+		seen_hash[seen_n++] = h;
 		/* Past the cap, only flags the file already knows get their own name. */
 		int room = counter_file_used(&telem.file) <= FLAG_FILE_CAP;
 		if (!telem_count_if("flag:", 5, flag, 1, room) && !room)
@@ -209,7 +229,12 @@ static void start(int argc, char **argv, char **envp)
 	if (mode_fd >= 0)
 		counter_file_defer_close(mode_fd);
 	identity_read(&telem.id, telem.auxv, libc.gnu_get_libc_version());
+	/* Wall time is counted from the exec: the CPU time used so far (the
+	 * dynamic loader's, the constructors') stands for the time before now,
+	 * exact unless the process waited before main (a lower bound then). */
 	libc.clock_gettime(CLOCK_MONOTONIC, &telem.started);
+	libc.clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &telem.cpu_at_start);
+	telem.exit_now = -1;
 	telem.today = week_day_of(now_seconds(e.now));
 	int opened = telem_open_today(dirfd, (unsigned)auxv_value(AT_EUID));
 	counter_file_defer_close(-1); /* closed already unless nothing was opened */
@@ -228,34 +253,61 @@ static void start(int argc, char **argv, char **envp)
 		signals_install();
 }
 
-static uint64_t ms_between(const struct timespec *a, const struct timespec *b)
+static uint64_t us_between(const struct timespec *a, const struct timespec *b)
 {
-	int64_t ms = (b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
-	return ms < 0 ? 0 : (uint64_t)ms;
+	int64_t us = (b->tv_sec - a->tv_sec) * 1000000 + (b->tv_nsec - a->tv_nsec) / 1000;
+	return us < 0 ? 0 : (uint64_t)us;
 }
 
+/* A host alive across its file's TimeEnd (clangd, a ccache server, a long
+ * make) counts its end into the file of the day it exits: the old one may
+ * be reported and deleted already. Opened only on this rare path. The old
+ * mapping stays (a signal handler of another thread may still use it; the
+ * exit ends it), and is used still when the new file cannot be opened. */
+static void follow_week(void)
+{
+	int64_t now = telem.exit_now;
+	if (now < 0) {
+		struct timespec ts;
+		libc.clock_gettime(CLOCK_REALTIME, &ts);
+		now = ts.tv_sec;
+	}
+	int64_t day = week_day_of(now);
+	if (day < telem.week_end)
+		return;
+	struct counter_file old = telem.file;
+	telem.today = day;
+	if (telem_open_today() < 0) {
+		telem.file = old;
+		telem_debug("the week ended and the new day's counter file cannot be opened", 0);
+	}
+}
+
+/* Sums in microseconds (wall-us, cpu-us): no rounding per process. */
 static void count_exit(int status)
 {
+	follow_week();
+	if (!telem.active)
+		return;
 	char code[4];
 	struct text c = TEXT_INIT(code, sizeof code);
 	text_uint(&c, (unsigned)status & 0xff, 1);
 	telem_count2("exit:", code, 1);
 
-	struct timespec now;
-	libc.clock_gettime(CLOCK_MONOTONIC, &now);
-	uint64_t wall = ms_between(&telem.started, &now);
-	telem_count2("wall:", names_time_bucket(wall), 1);
-	telem_count("wall-ms", wall);
-
+	/* CPU time first, then the clock: the CPU used in between must not make
+	 * a single-threaded process's CPU time exceed its wall time. */
 	struct rusage ru;
-	if (sys_call2(SYS_getrusage, RUSAGE_SELF, &ru) == 0) {
-		struct timespec zero = {0, 0}, cpu = {
-			ru.ru_utime.tv_sec + ru.ru_stime.tv_sec,
-			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000L,
-		};
-		uint64_t cpu_ms = ms_between(&zero, &cpu);
-		telem_count2("cpu:", names_time_bucket(cpu_ms), 1);
-		telem_count("cpu-ms", cpu_ms);
+	int have_ru = sys_call2(SYS_getrusage, RUSAGE_SELF, &ru) == 0;
+	struct timespec now, zero = {0, 0};
+	libc.clock_gettime(CLOCK_MONOTONIC, &now);
+	uint64_t wall = us_between(&telem.started, &now) + us_between(&zero, &telem.cpu_at_start);
+	telem_count2("wall:", names_time_bucket(wall / 1000), 1);
+	telem_count("wall-us", wall);
+	if (have_ru) {
+		uint64_t cpu = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+			       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+		telem_count2("cpu:", names_time_bucket(cpu / 1000), 1);
+		telem_count("cpu-us", cpu);
 		telem_count2("maxrss:", names_rss_bucket((uint64_t)ru.ru_maxrss), 1);
 	}
 }

@@ -23,7 +23,9 @@ struct telem_state {
 	int exit_recorded; /* exit:<code> counted once per process */
 	int forked_child;  /* a fork() child that did not exec: counts nothing */
 	int debug;         /* TELEM_DEBUG=1: say why counting stopped, on stderr */
-	struct timespec started;
+	struct timespec started, cpu_at_start; /* CLOCK_MONOTONIC, CPU time used by then */
+	int64_t exit_now;  /* TELEM_TEST_NOW's clock at exit, -1: the real clock */
+	int64_t week_end;  /* the counter file's TimeEnd, days since the epoch */
 	int64_t today;     /* days since the epoch, UTC */
 	char today_str[11]; /* the same as YYYY-MM-DD */
 	const unsigned long *auxv;

@@ -56,6 +56,7 @@ static int header_is_ours(const struct counter_file *cf)
 	int64_t end = week_parse_date(date);
 	if (end - telem.today < 1 || end - telem.today > 7 || !TAKE("T00:00:00Z\n"))
 		return 0;
+	telem.week_end = end;
 	struct text m = TEXT_INIT(0, room - pos + 1);
 	m.expect = meta + pos;
 	struct file_identity f = file_id();
@@ -101,7 +102,8 @@ static int create_today(int dirfd, const char *path, uint32_t rel_off, unsigned 
 	char meta[CF_MAX_META + 1];
 	struct text m = TEXT_INIT(meta, sizeof meta);
 	struct file_identity f = file_id();
-	week_meta(&m, &f, telem.today, telem.today + week_days_to_end(telem.today, weekday));
+	telem.week_end = telem.today + week_days_to_end(telem.today, weekday);
+	week_meta(&m, &f, telem.today, telem.week_end);
 	int err;
 	enum cf_status s = m.overflow ? CF_ERR_HEADER
 				      : counter_file_open_at(&telem.file, dirfd, path, rel_off, euid, meta, m.len, 1, &err);

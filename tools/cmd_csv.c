@@ -78,7 +78,7 @@ static void record(FILE *out, const struct csv_row *r, uint64_t count)
 		fputc(',', out);
 	}
 	field(out, r->c->name, r->c->len);
-	fprintf(out, ",%llu\r\n", (unsigned long long)count);
+	fprintf(out, ",%llu\r\n", (unsigned long long)count_shown(count));
 }
 
 static int load(const struct cli *cli, struct csv_file **files, size_t *n)

@@ -30,7 +30,7 @@ static void print_text(const struct counter_data *d)
 	for (size_t i = 0; i < d->n_meta; i++)
 		printf("  %s: %s\n", d->meta[i].key, d->meta[i].value);
 	for (size_t i = 0; i < d->n; i++) {
-		printf("  %8llu ", (unsigned long long)d->counters[i].count);
+		printf("  %8llu ", (unsigned long long)count_shown(d->counters[i].count));
 		print_name(d->counters[i].name, d->counters[i].len);
 		putchar('\n');
 	}
@@ -43,7 +43,7 @@ static json_t *to_json(const struct counter_data *d)
 		json_object_set_new(meta, d->meta[i].key, json_string(d->meta[i].value));
 	for (size_t i = 0; i < d->n; i++)
 		json_object_setn_new_nocheck(counters, d->counters[i].name, d->counters[i].len,
-					     json_integer((json_int_t)d->counters[i].count));
+					     json_integer((json_int_t)count_shown(d->counters[i].count)));
 	return json_pack("{s:s, s:o, s:o}", "file", d->path, "meta", meta, "counters", counters);
 }
 

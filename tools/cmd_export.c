@@ -47,7 +47,7 @@ static int add_sample(struct samples *s, int crash, const char *program, const c
 }
 
 /* "gcc/flag:-O2" of program gcc -> counter "flag", bucket "-O2";
- * "gcc/wall-ms" -> counter "wall-ms", no bucket. A name owned by another
+ * "gcc/wall-us" -> counter "wall-us", no bucket. A name owned by another
  * prefix ("crash/x") keeps its prefix. Stacks -> their first frame. */
 static int add_counter(struct samples *s, const char *program, const char *version, const struct counter_entry *e)
 {
@@ -161,7 +161,7 @@ static void put_samples(FILE *out, const struct samples *s)
 		put_label(out, x->crash ? "top_frame" : "counter", x->counter, 0);
 		if (x->bucket)
 			put_label(out, "bucket", x->bucket, 0);
-		fprintf(out, "} %llu\n", (unsigned long long)sum);
+		fprintf(out, "} %llu\n", (unsigned long long)count_shown(sum));
 	}
 }
 

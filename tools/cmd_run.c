@@ -26,6 +26,7 @@
 #include "merge.h"
 #include "shimpath.h"
 #include "summary.h"
+#include "week.h"
 
 extern char **environ;
 
@@ -238,6 +239,12 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	}
 	snprintf(run_local, sizeof run_local, "%s/local", rundir);
 	make_dirs(run_local);
+	int64_t asof;
+	int off = mode_read(cli->dir, &asof) == MODE_OFF || mode_from_env(getenv("TELEM_MODE")) == MODE_OFF;
+	/* The user's directory has one weekday, whoever writes first: chosen
+	 * here when missing, so the run's files end on the same day as all. */
+	if (!off && make_dirs(cli->local) == 0)
+		week_weekends(cli->local);
 	copy_weekends(cli->local, run_local);
 
 	char **env = environment(rundir, shim);
@@ -269,8 +276,6 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	} else {
 		summary_print(stderr, &s, line, seconds);
 	}
-	int64_t asof;
-	int off = mode_read(cli->dir, &asof) == MODE_OFF || mode_from_env(getenv("TELEM_MODE")) == MODE_OFF;
 	if (!off)
 		merge_counters(run_local, cli->local);
 	summary_free(&s);

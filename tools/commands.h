@@ -77,7 +77,7 @@ int cmd_upload(struct cli *cli, int argc, char **argv);
 	"Prints the counters of DIR/local (every file, summed) in Prometheus' text\n" \
 	"exposition format:\n" \
 	"  telem_counter{program,version,counter,bucket} for \"<prog>/<counter>:<bucket>\"\n" \
-	"    (no bucket label for counts and sums such as invocations or wall-ms);\n" \
+	"    (no bucket label for counts and sums such as invocations or wall-us);\n" \
 	"  telem_crash_total{program,version,top_frame} for crash stacks: only the\n" \
 	"    top frame, never the whole stack (one series per stack would not scale).\n"
 #define USAGE_PUSH \

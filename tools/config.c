@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,7 +139,7 @@ static int get_sample_rate(struct checker *c, json_t *root, double *out)
 	if (v && (!json_is_number(v) || !in_range(v)))
 		return bad(c, "must be a number from 0 to 1");
 	pop(c);
-	*out = v ? json_number_value(v) : 1.0;
+	*out = v ? json_number_value(v) : 0; /* Go's zero value: no sampling */
 	return 0;
 }
 
@@ -163,7 +164,8 @@ static int add_rate(struct checker *c, struct config_rate **r, size_t *n, char *
 		return bad(c, "out of memory");
 	}
 	*r = more;
-	(*r)[(*n)++] = (struct config_rate){name, rate, depth};
+	(*r)[*n] = (struct config_rate){name, rate, depth, *n};
+	(*n)++;
 	return 0;
 }
 
@@ -232,23 +234,26 @@ static int check_stack(struct checker *c, json_t *item, size_t i, struct config_
 	if (check_item(c, item, i, fields, "{\"Name\", \"Rate\", \"Depth\"}", &name, &rate) < 0)
 		return -1;
 	push_index(c, i);
+	/* Go's CounterConfig.Depth is omitempty: absent and 0 are the same. */
 	json_t *depth = json_object_get(item, "Depth");
 	push_key(c, "Depth");
-	if (!depth)
-		return bad(c, "missing (the most frames a stack may have)");
-	if (!json_is_integer(depth) || json_integer_value(depth) < 1 || json_integer_value(depth) > MAX_STACK_DEPTH)
-		return bad(c, "must be an integer from 1 to %d", MAX_STACK_DEPTH);
+	if (depth && (!json_is_integer(depth) || json_integer_value(depth) < 0 ||
+		      json_integer_value(depth) > MAX_STACK_DEPTH))
+		return bad(c, "must be an integer from 0 to %d", MAX_STACK_DEPTH);
 	pop(c);
 	pop(c);
-	return add_rate(c, &p->stacks, &p->n_stacks, strdup(name), rate, (int)json_integer_value(depth));
+	return add_rate(c, &p->stacks, &p->n_stacks, strdup(name), rate, depth ? (int)json_integer_value(depth) : 0);
 }
 
 static int by_rate_name(const void *a, const void *b)
 {
-	return strcmp(((const struct config_rate *)a)->name, ((const struct config_rate *)b)->name);
+	const struct config_rate *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* Sorts and removes duplicate names, keeping the highest rate and depth. */
+/* Sorts and removes duplicate names. The one listed last wins, as in Go's
+ * config (a map assigned in list order). */
 static void sort_unique(struct config_rate *r, size_t *n)
 {
 	if (*n == 0)
@@ -257,11 +262,8 @@ static void sort_unique(struct config_rate *r, size_t *n)
 	size_t out = 0;
 	for (size_t i = 1; i < *n; i++) {
 		if (strcmp(r[out].name, r[i].name) == 0) {
-			if (r[i].rate > r[out].rate)
-				r[out].rate = r[i].rate;
-			if (r[i].depth > r[out].depth)
-				r[out].depth = r[i].depth;
-			free(r[i].name);
+			free(r[out].name);
+			r[out] = r[i];
 		} else {
 			r[++out] = r[i];
 		}
@@ -333,6 +335,25 @@ static int check_programs(struct checker *c, struct upload_config *cfg, json_t *
 	return 0;
 }
 
+/* Go's published config (x/telemetry config/config.json) has no Version:
+ * Go names it by its module's version. Without one, the config is named by
+ * its content, "v0.0.0-h" and 16 hex digits of FNV-1a-64 over its
+ * canonical JSON (sorted keys, compact): the same for the collector that
+ * serves it and every client that fetched it, however it was indented. A
+ * semantic version, as Go's server requires of a report's Config. */
+static char *derived_version(json_t *root)
+{
+	char *canon = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	if (!canon)
+		return NULL;
+	uint64_t h = 14695981039346656037ull;
+	for (const unsigned char *p = (const unsigned char *)canon; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	free(canon);
+	char *out;
+	return asprintf(&out, "v0.0.0-h%016llx", (unsigned long long)h) < 0 ? NULL : out;
+}
+
 static int check_root(struct checker *c, struct upload_config *cfg, json_t *root)
 {
 	static const char *const fields[] = {"Version", "GOOS", "GOARCH", "GoVersion", "SampleRate", "Programs", NULL};
@@ -347,7 +368,11 @@ static int check_root(struct checker *c, struct upload_config *cfg, json_t *root
 	    get_names(c, root, "GoVersion", 0, &cfg->goversion, &cfg->n_goversion, &cfg->any_goversion) < 0 ||
 	    get_sample_rate(c, root, &cfg->sample_rate) < 0)
 		return -1;
-	if (!(cfg->version = strdup(version)))
+	if (!json_object_get(root, "Version"))
+		cfg->version = derived_version(root);
+	else
+		cfg->version = strdup(version);
+	if (!cfg->version)
 		return bad(c, "out of memory");
 	return check_programs(c, cfg, root);
 }
@@ -485,6 +510,8 @@ void config_free(struct upload_config *c)
 	memset(c, 0, sizeof *c);
 }
 
+static const struct config_rate *find_rate(const struct config_rate *r, size_t n, const char *name, size_t len);
+
 static int in_list(char **list, size_t n, const char *s)
 {
 	for (size_t i = 0; i < n; i++)
@@ -530,19 +557,46 @@ static int version_matches(const char *want, const char *version, const char *hu
 	return human && human[0] && (strcmp(human, want) == 0 || upstream_equals(human, want));
 }
 
+/* Go's createReport: HasGoVersion && HasProgram && HasVersion. An absent
+ * list holds nothing (Go reads it as an empty set); GOOS and GOARCH are not
+ * looked at (Go's server checks them). */
 const struct config_program *config_match_program(const struct upload_config *c, const char *program,
-						   const char *version, const char *human, const char *goversion,
-						   const char *goos, const char *goarch)
+						   const char *version, const char *human, const char *goversion)
 {
 	const struct config_program *p = config_find_program(c, program);
-	if (!p || !config_allows_platform(c, goos, goarch) || !config_allows_goversion(c, goversion))
+	if (!p || !in_list(c->goversion, c->n_goversion, goversion))
 		return NULL;
-	if (p->any_version)
-		return p;
 	for (size_t v = 0; v < p->n_versions; v++)
-		if (version_matches(p->versions[v], version, human))
+		if (strcmp(p->versions[v], version) == 0 || version_matches(p->versions[v], version, human))
 			return p;
 	return NULL;
+}
+
+int config_uploadable(const struct upload_config *c, double x)
+{
+	return !(x > c->sample_rate && c->sample_rate > 0);
+}
+
+/* Go keeps one rate per (program, name), counters' first, then stacks'
+ * (a stack of the same name overrides a counter's). */
+static double rate_of(const struct config_program *p, const struct config_rate *counter, const char *name, size_t len)
+{
+	const struct config_rate *s = find_rate(p->stacks, p->n_stacks, name, len);
+	return s ? s->rate : counter->rate;
+}
+
+int config_uploads_counter(const struct config_program *p, const char *name, size_t len, double x)
+{
+	const struct config_rate *r = config_counter(p, name, len);
+	return r && x <= rate_of(p, r, name, len);
+}
+
+int config_uploads_stack(const struct config_program *p, const char *name, size_t len, double x)
+{
+	const char *nl = memchr(name, '\n', len);
+	size_t first = nl ? (size_t)(nl - name) : len;
+	const struct config_rate *r = config_stack(p, name, first);
+	return r && x <= r->rate;
 }
 
 static const struct config_rate *find_rate(const struct config_rate *r, size_t n, const char *name, size_t len)

@@ -14,10 +14,11 @@
  * that a config one accepts the other accepts too. It is strict: unknown
  * fields are errors (a typo such as "Counter" must not silently allow
  * nothing); GOOS, GOARCH and Programs are required; names are non-empty
- * without blanks; rates are from 0 to 1; a stack needs a Depth from 1 to
- * 1024; a program is listed once. Version is optional here: the collector,
- * which publishes it, requires it. Counter names expand Go's "chart:{a,b}"
- * into "chart:a" and "chart:b". */
+ * without blanks; rates are from 0 to 1; a stack's Depth, when given, is
+ * from 0 to 1024; a program is listed once. Version is optional: Go's
+ * published config has none, and is then named by its content
+ * ("v0.0.0-h<16 hex>", the same for collector and clients). Counter names
+ * expand Go's "chart:{a,b}" into "chart:a" and "chart:b". */
 #ifndef TELEM_CONFIG_H
 #define TELEM_CONFIG_H
 
@@ -26,7 +27,8 @@
 struct config_rate {
 	char *name;   /* expanded counter name, or a stack's first line */
 	double rate;  /* included iff the report's X < rate */
-	int depth;    /* stacks: frames kept (1..1024); counters: 0 */
+	int depth;    /* stacks: Go's Depth (0..1024, 0 = not given); counters: 0 */
+	size_t seq;   /* position in its list: the last of equal names wins */
 };
 
 struct config_program {
@@ -41,11 +43,11 @@ struct config_program {
 };
 
 struct upload_config {
-	char *version; /* "" when the config has none */
+	char *version; /* its Version, or one derived from its content */
 	char **goos, **goarch, **goversion;
 	size_t n_goos, n_goarch, n_goversion;
 	int any_goversion;
-	double sample_rate;
+	double sample_rate; /* absent: 0, no sampling (Go's zero value) */
 	struct config_program *programs;
 	size_t n_programs;
 };
@@ -83,11 +85,20 @@ const struct config_program *config_find_program(const struct upload_config *c, 
 int config_allows_platform(const struct upload_config *c, const char *goos, const char *goarch);
 int config_allows_goversion(const struct upload_config *c, const char *goversion);
 
-/* The program rule allowing this program identity, or NULL. human is the
- * program's package version when known (may be NULL). */
+/* What Go's uploader selects (x/telemetry internal/upload/reports.go):
+ * config_match_program: the program rule for this identity, or NULL: its
+ * GoVersion and Version listed (an absent list lists nothing), GOOS and
+ * GOARCH not looked at. A Versions entry is a version (Go's rule, exact),
+ * or telem's: a build-id prefix of 6+ hex digits, or the package version
+ * human (may be NULL; "12.2.0" matches Debian's "12.2.0-14").
+ * config_uploadable: the report is sampled in (SampleRate 0: always, else
+ * X <= SampleRate). config_uploads_counter/stack: listed and X <= its rate
+ * (a stack by its first line, kept whole whatever its Depth). */
 const struct config_program *config_match_program(const struct upload_config *c, const char *program,
-						   const char *version, const char *human, const char *goversion,
-						   const char *goos, const char *goarch);
+						   const char *version, const char *human, const char *goversion);
+int config_uploadable(const struct upload_config *c, double x);
+int config_uploads_counter(const struct config_program *p, const char *name, size_t len, double x);
+int config_uploads_stack(const struct config_program *p, const char *name, size_t len, double x);
 
 /* The rule for a counter name, or a stack's first line; NULL when absent. */
 const struct config_rate *config_counter(const struct config_program *p, const char *name, size_t len);

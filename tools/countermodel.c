@@ -6,17 +6,26 @@
 
 #include "cli.h"
 #include "counterfile.h"
+#include "stackname.h"
+
+struct collecting {
+	struct counter_data *d;
+	int raw;
+};
 
 static int collect(void *arg, const struct cf_record_view *rec)
 {
-	struct counter_data *d = arg;
+	struct collecting *k = arg;
+	struct counter_data *d = k->d;
 	struct counter_entry *c = realloc(d->counters, (d->n + 1) * sizeof *c);
 	if (!c)
 		return 1;
 	d->counters = c;
-	c[d->n].name = strndup(rec->name, rec->len);
-	c[d->n].len = rec->len;
-	c[d->n].count = rec->count;
+	size_t len = rec->len;
+	char *name = k->raw ? NULL : stack_name_decode(rec->name, rec->len, &len);
+	c[d->n].name = name ? name : strndup(rec->name, rec->len);
+	c[d->n].len = name ? len : rec->len;
+	c[d->n].count = k->raw ? rec->count : count_shown(rec->count);
 	d->n++;
 	return 0;
 }
@@ -49,8 +58,9 @@ static void split_meta(struct counter_data *d, const char *meta, size_t len)
 	}
 }
 
-int counter_data_load(const char *path, struct counter_data *d)
+static int load(const char *path, struct counter_data *d, int raw)
 {
+	struct collecting k = {d, raw};
 	memset(d, 0, sizeof *d);
 	size_t len;
 	char *data = read_file(path, &len);
@@ -59,7 +69,7 @@ int counter_data_load(const char *path, struct counter_data *d)
 	const char *meta;
 	size_t meta_len;
 	d->path = strdup(path);
-	enum cf_status s = counter_file_parse((unsigned char *)data, len, &meta, &meta_len, collect, d);
+	enum cf_status s = counter_file_parse((unsigned char *)data, len, &meta, &meta_len, collect, &k);
 	if (s != CF_OK) {
 		free(data);
 		counter_data_free(d);
@@ -71,6 +81,9 @@ int counter_data_load(const char *path, struct counter_data *d)
 	qsort(d->counters, d->n, sizeof *d->counters, by_name);
 	return 0;
 }
+
+int counter_data_load(const char *path, struct counter_data *d) { return load(path, d, 0); }
+int counter_data_load_raw(const char *path, struct counter_data *d) { return load(path, d, 1); }
 
 const char *counter_data_meta(const struct counter_data *d, const char *key)
 {

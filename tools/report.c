@@ -212,21 +212,8 @@ static void free_programs(struct report *r)
 
 /* ---- the upload config's filter ---- */
 
-/* A stack's name cut after its first depth frames (depth 0: all). */
-static size_t stack_cut(const char *name, size_t len, int depth)
-{
-	const char *p = name, *end = name + len;
-	for (int lines = 0; depth > 0 && p < end; lines++) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl)
-			break;
-		if (lines == depth)
-			return (size_t)(nl - name);
-		p = nl + 1;
-	}
-	return len;
-}
-
+/* Go's rules (config.h): a counter or stack is kept, whole, when listed
+ * and X <= its rate. */
 static void filter_program(const struct rprogram *p, const struct config_program *rule, double x,
 			   struct rprogram *q)
 {
@@ -235,19 +222,12 @@ static void filter_program(const struct rprogram *p, const struct config_program
 	q->counters = calloc(p->n_counters + 1, sizeof *q->counters);
 	q->stacks = calloc(p->n_stacks + 1, sizeof *q->stacks);
 	q->n_counters = q->n_stacks = 0;
-	for (size_t i = 0; i < p->n_counters; i++) {
-		const struct config_rate *c = config_counter(rule, p->counters[i].name, p->counters[i].len);
-		if (c && x < c->rate)
+	for (size_t i = 0; i < p->n_counters; i++)
+		if (config_uploads_counter(rule, p->counters[i].name, p->counters[i].len, x))
 			q->counters[q->n_counters++] = p->counters[i];
-	}
-	for (size_t i = 0; i < p->n_stacks; i++) {
-		const struct rcount *s = &p->stacks[i];
-		size_t first = (size_t)((const char *)memchr(s->name, '\n', s->len) - s->name);
-		const struct config_rate *c = config_stack(rule, s->name, first);
-		if (c && x < c->rate)
-			q->stacks[q->n_stacks++] = (struct rcount){s->name, stack_cut(s->name, s->len, c->depth), s->count};
-	}
-	sort_combine(q->stacks, &q->n_stacks); /* cut stacks may now be equal */
+	for (size_t i = 0; i < p->n_stacks; i++)
+		if (config_uploads_stack(rule, p->stacks[i].name, p->stacks[i].len, x))
+			q->stacks[q->n_stacks++] = p->stacks[i];
 }
 
 /* Go's createReport, part 2: the programs, counters and stacks the config names. */
@@ -260,7 +240,7 @@ static void filter_report(const struct report *all, const struct upload_config *
 	for (size_t i = 0; i < all->n; i++) {
 		const struct rprogram *p = &all->programs[i];
 		const struct config_program *rule =
-			config_match_program(cfg, p->program, p->version, p->human, p->goversion, p->goos, p->goarch);
+			config_match_program(cfg, p->program, p->version, p->human, p->goversion);
 		if (!rule)
 			continue;
 		out->programs = realloc(out->programs, (out->n + 1) * sizeof *out->programs);
@@ -325,7 +305,7 @@ static const char *not_uploaded(const struct run *run, int64_t key, int64_t begi
 static int write_week(struct run *run, struct report *all, const struct upload_config *cfg, const char *why)
 {
 	struct report up;
-	int upload = cfg && all->x < cfg->sample_rate;
+	int upload = cfg && config_uploadable(cfg, all->x);
 	if (upload) {
 		filter_report(all, cfg, &up);
 		int rc = write_report(run, &up, "", 0);
@@ -343,7 +323,7 @@ static int write_week(struct run *run, struct report *all, const struct upload_c
 	if (upload)
 		note(run, "; to upload: local/%s.json\n", all->week);
 	else
-		note(run, "; nothing to upload: %s\n", why ? why : "not sampled (X >= SampleRate)");
+		note(run, "; nothing to upload: %s\n", why ? why : "not sampled (X > SampleRate)");
 	return 0;
 }
 

@@ -84,14 +84,19 @@ static void add_counter(struct summary *s, struct program_summary *p, const stru
 		p->runs += c->count;
 		s->processes += c->count;
 	} else if ((v = strstr(what, "exit:")) == what) {
+		p->exited += c->count;
 		if (strcmp(v + 5, "0") != 0)
 			p->failed += c->count;
 	} else if ((v = strstr(what, "signal:")) == what) {
 		add_signal(p, v + 7, c->count);
-	} else if (strcmp(what, "wall-ms") == 0) {
-		p->wall_ms += c->count;
+	} else if (strcmp(what, "wall-us") == 0) {
+		p->wall_us += c->count;
+	} else if (strcmp(what, "cpu-us") == 0) {
+		p->cpu_us += c->count;
+	} else if (strcmp(what, "wall-ms") == 0) { /* written by shims before the -us sums */
+		p->wall_us += c->count * 1000;
 	} else if (strcmp(what, "cpu-ms") == 0) {
-		p->cpu_ms += c->count;
+		p->cpu_us += c->count * 1000;
 	} else if ((v = strstr(what, "maxrss:")) == what) {
 		int rank = names_rss_rank(v + 7);
 		if (rank > p->peak_rank && c->count) {
@@ -187,11 +192,18 @@ void summary_print(FILE *out, const struct summary *s, const char *command, doub
 		const struct program_summary *p = &s->programs[i];
 		fprintf(out, "%-14s %6llu %6llu %7llu %11s %9s %11s %8s  ", p->program, (unsigned long long)p->runs,
 			(unsigned long long)p->failed, (unsigned long long)p->crashed,
-			duration(a, sizeof a, p->wall_ms), duration(b, sizeof b, p->runs ? p->wall_ms / p->runs : 0),
-			duration(c, sizeof c, p->cpu_ms), p->peak_rss ? p->peak_rss : "-");
+			duration(a, sizeof a, p->wall_us / 1000),
+			duration(b, sizeof b, p->runs ? p->wall_us / p->runs / 1000 : 0),
+			duration(c, sizeof c, p->cpu_us / 1000), p->peak_rss ? p->peak_rss : "-");
 		print_flags(out, p);
 		fputc('\n', out);
 	}
+	for (size_t i = 0; i < s->n_programs; i++)
+		if (summary_not_seen(&s->programs[i]))
+			fprintf(out, "not seen: %s: %llu of %llu run%s ended where telem could not see (SIGKILL, an exec "
+				     "into a static binary, ...)\n",
+				s->programs[i].program, (unsigned long long)summary_not_seen(&s->programs[i]),
+				(unsigned long long)s->programs[i].runs, s->programs[i].runs == 1 ? "" : "s");
 	for (size_t i = 0; i < s->n_programs; i++)
 		if (s->programs[i].signals)
 			fprintf(out, "crashed: %s (%s) %s\n", s->programs[i].program, s->programs[i].version,
@@ -204,6 +216,9 @@ void summary_print(FILE *out, const struct summary *s, const char *command, doub
 	}
 }
 
+/* Counts in JSON follow the one rule for large counts (count_shown). */
+#define J(v) ((json_int_t)count_shown(v))
+
 json_t *summary_json(const struct summary *s, const char *command, double seconds, int status)
 {
 	json_t *programs = json_array(), *stacks = json_array();
@@ -211,11 +226,13 @@ json_t *summary_json(const struct summary *s, const char *command, double second
 		const struct program_summary *p = &s->programs[i];
 		json_t *flags = json_object();
 		for (size_t j = 0; j < p->n_flags; j++)
-			json_object_set_new(flags, p->flags[j].flag, json_integer((json_int_t)p->flags[j].count));
-		json_array_append_new(programs, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s?, s:o}",
-			"program", p->program, "version", p->version, "runs", (json_int_t)p->runs,
-			"failed", (json_int_t)p->failed, "crashed", (json_int_t)p->crashed,
-			"wall_ms", (json_int_t)p->wall_ms, "cpu_ms", (json_int_t)p->cpu_ms,
+			json_object_set_new(flags, p->flags[j].flag, json_integer(J(p->flags[j].count)));
+		json_array_append_new(programs, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s?, s:o}",
+			"program", p->program, "version", p->version, "runs", J(p->runs),
+			"failed", J(p->failed), "crashed", J(p->crashed),
+			"not_seen", J(summary_not_seen(p)),
+			"wall_ms", J(p->wall_us / 1000), "cpu_ms", J(p->cpu_us / 1000),
+			"wall_us", J(p->wall_us), "cpu_us", J(p->cpu_us),
 			"peak_rss", p->peak_rss, "flags", flags));
 	}
 	for (size_t i = 0; i < s->n_stacks; i++) {
@@ -224,10 +241,16 @@ json_t *summary_json(const struct summary *s, const char *command, double second
 			json_array_append_new(frames, json_string(s->stacks[i].frames[j]));
 		json_array_append_new(stacks, json_pack("{s:s, s:s, s:I, s:o}", "program", s->stacks[i].program,
 							"kind", s->stacks[i].kind, "count",
-							(json_int_t)s->stacks[i].count, "frames", frames));
+							J(s->stacks[i].count), "frames", frames));
 	}
 	return json_pack("{s:s, s:i, s:f, s:I, s:o, s:o}", "command", command, "status", status, "seconds", seconds,
-			 "processes", (json_int_t)s->processes, "programs", programs, "stacks", stacks);
+			 "processes", J(s->processes), "programs", programs, "stacks", stacks);
+}
+
+uint64_t summary_not_seen(const struct program_summary *p)
+{
+	uint64_t ended = p->exited + p->crashed;
+	return p->runs > ended ? p->runs - ended : 0;
 }
 
 void summary_free(struct summary *s)

@@ -17,7 +17,8 @@ struct flag_count {
 
 struct program_summary {
 	char *program, *version;
-	uint64_t runs, failed, crashed, wall_ms, cpu_ms;
+	uint64_t runs, failed, crashed, wall_us, cpu_us;
+	uint64_t exited;        /* Σ exit:*; runs − exited − crashed ended unseen */
 	int peak_rank;          /* names_rss_rank of the highest maxrss bucket, -1 if none */
 	char *peak_rss;
 	char *signals;          /* "SIGSEGV×2 SIGABRT×1" or NULL */
@@ -47,5 +48,9 @@ int summary_load(const char *local_dir, struct summary *s);
 void summary_print(FILE *out, const struct summary *s, const char *command, double seconds);
 json_t *summary_json(const struct summary *s, const char *command, double seconds, int status);
 void summary_free(struct summary *s);
+
+/* Invocations whose end telem did not see (SIGKILL, an exec into a static
+ * binary, ...): invocations − Σexit:* − Σsignal:*, never below 0. */
+uint64_t summary_not_seen(const struct program_summary *p);
 
 #endif

@@ -276,7 +276,7 @@ static void legend(struct hbuf *b, const struct view_model *m, const struct char
 }
 
 /* A group that is one counter with no "chart:" part: a sum such as
- * wall-ms, or invocations. */
+ * wall-us, or invocations. */
 static int is_sum(const struct vm_program *p, const struct vm_group *grp)
 {
 	const struct vm_series *s = &p->series[grp->series[0]];

@@ -211,7 +211,7 @@ static void programs_table(struct hbuf *b, const struct view_model *m)
 		return;
 	}
 	hb_puts(b, "<table><tr><th>program</th><th>versions</th><th class=\"n\">runs</th><th class=\"n\">failures</th>"
-		   "<th class=\"n\">crashes</th><th class=\"n\">wall time</th><th class=\"n\">CPU time</th>"
+		   "<th class=\"n\">crashes</th><th class=\"n\">not seen</th><th class=\"n\">wall time</th><th class=\"n\">CPU time</th>"
 		   "<th>weeks ending</th></tr>\n");
 	for (size_t i = 0; i < m->n_programs; i++) {
 		const struct vm_program *p = &m->programs[i];
@@ -219,11 +219,14 @@ static void programs_table(struct hbuf *b, const struct view_model *m)
 		hb_escs(b, p->name);
 		hb_puts(b, "</a></td><td>");
 		versions_cell(b, p);
-		hb_printf(b, "</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">",
-			  (unsigned long long)p->runs, (unsigned long long)p->failures, (unsigned long long)p->crashes);
-		duration(b, p->wall_ms);
+		/* not seen: runs whose end no counter shows (SIGKILL, exec into a static binary) */
+		hb_printf(b, "</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td>"
+			     "<td class=\"n\">%llu</td><td class=\"n\">",
+			  (unsigned long long)p->runs, (unsigned long long)p->failures, (unsigned long long)p->crashes,
+			  (unsigned long long)(p->runs > p->ends ? p->runs - p->ends : 0));
+		duration(b, p->wall_us / 1000);
 		hb_puts(b, "</td><td class=\"n\">");
-		duration(b, p->cpu_ms);
+		duration(b, p->cpu_us / 1000);
 		hb_puts(b, "</td><td>");
 		hb_date(b, p->first_week);
 		if (p->last_week != p->first_week) {

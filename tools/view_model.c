@@ -29,9 +29,10 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
+/* Saturated at INT64_MAX: the one rule for large counts (count_shown). */
 static uint64_t add_sat(uint64_t a, uint64_t b)
 {
-	return a + b < a ? UINT64_MAX : a + b;
+	return a + b < a ? INT64_MAX : count_shown(a + b);
 }
 
 int64_t vm_time_end_day(const char *time_end)
@@ -263,21 +264,27 @@ static void tally(struct vm_program *p, const struct vm_series *s)
 	const char *w = s->key + plen + 1;
 	if (strcmp(w, "invocations") == 0)
 		p->runs = add_sat(p->runs, s->total);
-	else if (strncmp(w, "exit:", 5) == 0 && strcmp(w + 5, "0") != 0)
+	if (strncmp(w, "exit:", 5) == 0 || strncmp(w, "signal:", 7) == 0)
+		p->ends = add_sat(p->ends, s->total);
+	if (strncmp(w, "exit:", 5) == 0 && strcmp(w + 5, "0") != 0)
 		p->failures = add_sat(p->failures, s->total);
 	else if (strncmp(w, "signal:", 7) == 0)
 		p->crashes = add_sat(p->crashes, s->total);
-	else if (strcmp(w, "wall-ms") == 0)
-		p->wall_ms = add_sat(p->wall_ms, s->total);
+	else if (strcmp(w, "wall-us") == 0)
+		p->wall_us = add_sat(p->wall_us, s->total);
+	else if (strcmp(w, "cpu-us") == 0)
+		p->cpu_us = add_sat(p->cpu_us, s->total);
+	else if (strcmp(w, "wall-ms") == 0) /* older shims' sums */
+		p->wall_us = add_sat(p->wall_us, s->total > UINT64_MAX / 1000 ? UINT64_MAX : s->total * 1000);
 	else if (strcmp(w, "cpu-ms") == 0)
-		p->cpu_ms = add_sat(p->cpu_ms, s->total);
+		p->cpu_us = add_sat(p->cpu_us, s->total > UINT64_MAX / 1000 ? UINT64_MAX : s->total * 1000);
 }
 
 /* Charts in the order a reader looks for them; others alphabetically after. */
 static int group_rank(const char *name)
 {
-	static const char *const order[] = {"invocations", "exit", "signal", "crash", "wall", "wall-ms",
-					    "cpu", "cpu-ms", "maxrss", "flag"};
+	static const char *const order[] = {"invocations", "exit", "signal", "crash", "wall", "wall-us",
+					    "cpu", "cpu-us", "maxrss", "flag"};
 	for (size_t i = 0; i < sizeof order / sizeof *order; i++)
 		if (strcmp(name, order[i]) == 0)
 			return (int)i;

@@ -59,7 +59,8 @@ struct vm_program {
 	size_t n_groups;
 	struct vm_stack *stacks;
 	size_t n_stacks, stacks_dropped;
-	uint64_t runs, failures, crashes, wall_ms, cpu_ms;
+	uint64_t runs, failures, crashes, wall_us, cpu_us;
+	uint64_t ends; /* Σ exit:* + Σ signal:*: runs − ends were not seen ending */
 	int64_t first_week, last_week;
 };
 

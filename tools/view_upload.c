@@ -42,9 +42,7 @@ static void refusal(struct hbuf *b, const struct upload_config *c, const char *p
 		    const struct vm_identity *id)
 {
 	const char *what = !config_find_program(c, program) ? "program not in the config"
-			   : !listed(c->goos, c->n_goos, id->goos) ? "GOOS not in the config"
-			   : !listed(c->goarch, c->n_goarch, id->goarch) ? "GOARCH not in the config"
-			   : !c->any_goversion && !listed(c->goversion, c->n_goversion, id->runtime)
+			   : !listed(c->goversion, c->n_goversion, id->runtime)
 				   ? "runtime not in the config's GoVersion"
 				   : "version not in the program's Versions";
 	hb_printf(b, "<span class=\"lo\">stays local: %s</span>", what);
@@ -58,9 +56,8 @@ static void rate_text(struct hbuf *b, const struct config_rate *r, int stack)
 	}
 	hb_puts(b, "<span class=\"up\">uploaded</span>");
 	if (r->rate < 1)
-		hb_printf(b, " in weeks whose random X &lt; %g (about %.0f%%)", r->rate, r->rate * 100);
-	if (stack && r->depth)
-		hb_printf(b, ", first %d frames", r->depth);
+		hb_printf(b, " in weeks whose random X &le; %g (about %.0f%%)", r->rate, r->rate * 100);
+	(void)stack; /* a stack is uploaded whole, whatever its Depth (as by Go) */
 }
 
 /* The config program rules that this program's files match (NULL: none). */
@@ -70,8 +67,7 @@ static const struct config_program **matches(const struct upload_config *c, cons
 	if (!rules)
 		abort();
 	for (size_t i = 0; i < p->n_ids; i++)
-		rules[i] = config_match_program(c, p->name, p->ids[i].version, NULL, p->ids[i].runtime, p->ids[i].goos,
-						p->ids[i].goarch);
+		rules[i] = config_match_program(c, p->name, p->ids[i].version, NULL, p->ids[i].runtime);
 	return rules;
 }
 
@@ -185,7 +181,7 @@ static void config_text(struct hbuf *b, const struct view_input *in)
 	list_text(b, c->goarch, c->n_goarch, 0);
 	hb_puts(b, "; GoVersion (runtime) ");
 	list_text(b, c->goversion, c->n_goversion, c->any_goversion);
-	hb_printf(b, "; SampleRate %g (a week's report is sent only when its random X &lt; SampleRate).</p>",
+	hb_printf(b, "; SampleRate %g (a week's report is sent only when its random X &le; SampleRate, or always when 0).</p>",
 		  c->sample_rate);
 	size_t len;
 	char *text = read_file(in->config_path, &len);

@@ -103,7 +103,7 @@ ok "mode off: nothing kept in the user's directory" test -z "$(ls "$off/local" 2
 # 7. Golden summary table: fixed counter files, fixed text.
 gold=$(new_dir)
 mkdir -p "$gold/local"
-for args in "cc1 3 0 1200 900 <64MB -O2:3,-g:1" "make 1 1 4000 100 <16MB -j:1"; do
+for args in "cc1 3 0 1200000 900000 <64MB -O2:3,-g:1" "make 1 1 4000000 100000 <16MB -j:1"; do
 	set -- $args
 	python3 "$ROOT/tests/fixtures/summary/mkfile.py" "$gold/local" "$@"
 done

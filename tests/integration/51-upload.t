@@ -18,13 +18,19 @@ W=$(new_dir)
 printf 'int main(void) { return 0; }\n' >"$W/a.c"
 printf 'int f(int x) { return x * 2; }\n' >"$W/b.c"
 CONFIG=$W/served-config.json
-cat >"$CONFIG" <<'EOF'
+# Go's rule: a program is uploaded only for a listed GoVersion and Version.
+gcc_id=$(build_id "$(readlink -f "$(command -v gcc)")")
+cc1_id=$(build_id "$(readlink -f "$(gcc -print-prog-name=cc1)")")
+cat >"$CONFIG" <<EOF
 {"Version": "collector-3", "GOOS": ["linux"], "GOARCH": ["amd64", "arm64"], "SampleRate": 1,
+ "GoVersion": ["$RUNTIME"],
  "Programs": [
-  {"Name": "gcc", "Counters": [{"Name": "gcc/flag:{-O0,-O2,-c}", "Rate": 1}, {"Name": "gcc/invocations", "Rate": 1},
+  {"Name": "gcc", "Versions": ["$gcc_id"],
+   "Counters": [{"Name": "gcc/flag:{-O0,-O2,-c}", "Rate": 1}, {"Name": "gcc/invocations", "Rate": 1},
                                {"Name": "gcc/exit:{0,1}", "Rate": 1}]},
-  {"Name": "cc1", "Counters": [{"Name": "cc1/invocations", "Rate": 1}, {"Name": "cc1/wall:{<10ms,<100ms,<1s}", "Rate": 1}]},
-  {"Name": "exit7", "Counters": [{"Name": "exit7/exit:{7}", "Rate": 1}]}]}
+  {"Name": "cc1", "Versions": ["$cc1_id"],
+   "Counters": [{"Name": "cc1/invocations", "Rate": 1}, {"Name": "cc1/wall:{<10ms,<100ms,<1s}", "Rate": 1}]},
+  {"Name": "exit7", "Versions": ["$EXIT7_ID"], "Counters": [{"Name": "exit7/exit:{7}", "Rate": 1}]}]}
 EOF
 
 # fresh [MODE]: a new TELEM_DIR (weekends Friday), with the day's upload
@@ -112,9 +118,11 @@ want = {"Week": local["Week"], "LastWeek": local["LastWeek"], "X": local["X"], "
 x = local["X"]
 for p in local["Programs"]:
     rules = [r for r in cfg["Programs"] if r["Name"] == p["Program"]]
-    if not rules or p["GOOS"] not in cfg["GOOS"] or p["GOARCH"] not in cfg["GOARCH"]:
+    # Go's createReport: GoVersion, Program and Version listed; GOOS/GOARCH not looked at
+    if not rules or p["GoVersion"] not in cfg.get("GoVersion", []) or \
+            not any(p["Version"].startswith(v) for r in rules for v in r.get("Versions", [])):
         continue
-    allowed = {e for r in rules for c in r.get("Counters", []) if x < c["Rate"] for e in expand(c["Name"])}
+    allowed = {e for r in rules for c in r.get("Counters", []) if x <= c.get("Rate", 0) for e in expand(c["Name"])}
     q = {k: p[k] for k in ("Program", "Version", "GoVersion", "GOOS", "GOARCH")}
     q["Counters"] = {k: v for k, v in p["Counters"].items() if k in allowed}
     q["Stacks"] = {}
@@ -198,7 +206,8 @@ is "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["Config"]
 fresh
 build
 echo "on 2024-06-01" >"$TELEM_DIR/mode"
-echo '{"Version": "mine", "GOOS": ["linux"], "GOARCH": ["amd64"], "Programs": [{"Name": "exit7", "Counters": []}]}' \
+echo '{"Version": "mine", "GOOS": ["linux"], "GOARCH": ["amd64"], "GoVersion": ["'"$RUNTIME"'"],
+ "Programs": [{"Name": "exit7", "Versions": ["'"$EXIT7_ID"'"], "Counters": []}]}' \
 	>"$TELEM_DIR/upload.config.json"
 n=$(requests "$SRV")
 upload_at "$LATER"
@@ -228,10 +237,10 @@ for i in $(seq -w 0 199); do
 	TELEM_TEST_NOW=$T0 LD_PRELOAD=$SHIM "$W/bin/p$i" -O2 -c -g "--flag-$i" >/dev/null 2>&1
 done
 is "$(ls "$TELEM_DIR/local" | grep -c count)" 200 "200 programs' counter files for one week"
-python3 - "$W/bin" >"$TELEM_DIR/upload.config.json" <<'EOF'
+python3 - "$W/bin" "$RUNTIME" "$EXIT7_ID" >"$TELEM_DIR/upload.config.json" <<'EOF'
 import json, os, sys
-print(json.dumps({"Version": "big", "GOOS": ["linux"], "GOARCH": ["amd64"], "Programs": [
-    {"Name": n, "Counters": [{"Name": n + "/invocations", "Rate": 1}, {"Name": n + "/flag:{-O2,-c,-g}", "Rate": 1}]}
+print(json.dumps({"Version": "big", "GOOS": ["linux"], "GOARCH": ["amd64"], "GoVersion": [sys.argv[2]], "Programs": [
+    {"Name": n, "Versions": [sys.argv[3]], "Counters": [{"Name": n + "/invocations", "Rate": 1}, {"Name": n + "/flag:{-O2,-c,-g}", "Rate": 1}]}
     for n in sorted(os.listdir(sys.argv[1]))]}))
 EOF
 echo "on 2024-06-01" >"$TELEM_DIR/mode"

@@ -12,8 +12,23 @@ need_built "$COLLECTOR" "$PROG/crash_null" "$PROG/crash_abort"
 command -v gcc >/dev/null && command -v curl >/dev/null || { echo "1..0 # skip gcc or curl missing"; exit 0; }
 plan 16
 
-CFG=$FIX/e2e-config.json
 W=$(new_dir)
+# The fixture plus what Go's uploader needs to select a program (an absent
+# list lists nothing): this C library as GoVersion, each program's build-id.
+CFG=$W/e2e-config.json
+bid() { readelf -n "$(readlink -f "$1")" | awk '/Build ID/ {print substr($3, 1, 12)}'; }
+python3 - "$FIX/e2e-config.json" "glibc$(getconf GNU_LIBC_VERSION | awk '{print $2}')" \
+	gcc="$(bid "$(command -v gcc)")" cc1="$(bid "$(gcc -print-prog-name=cc1)")" \
+	as="$(bid "$(command -v "$(gcc -print-prog-name=as)")")" \
+	crash_null="$(bid "$PROG/crash_null")" crash_abort="$(bid "$PROG/crash_abort")" >"$CFG" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["GoVersion"] = [sys.argv[2]]
+ids = dict(a.split("=", 1) for a in sys.argv[3:])
+for p in c["Programs"]:
+    p["Versions"] = [ids[p["Name"]]]
+print(json.dumps(c, indent=2))
+PY
 DB=$W/collector.db
 day0=$(date -u -d 2024-05-01T12:00:00 +%s) # mode on from this day
 collector_start "$DB" "$CFG" || exit 1

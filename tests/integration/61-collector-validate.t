@@ -90,7 +90,7 @@ check negative-count 400 'count of "gcc/invocations" is not a non-negative integ
 variant float-count 'r["Programs"][0]["Counters"]["gcc/invocations"] = 1.5'
 check float-count 400 'count of "gcc/invocations" is not a non-negative integer'
 variant deep-stack 'r["Programs"][1]["Stacks"] = {"crash/crash\na\nb\nc\nd\ne": 1}'
-check deep-stack 400 'has 5 frames, more than Depth 4'
+is "$(post "$W/deep-stack.json" /upload/2024-05-07)" 200 "a stack deeper than its Depth is accepted whole (Go's uploader sends stacks whole)"
 variant unknown-stack 'r["Programs"][0]["Stacks"] = {"crash/hang\nx": 1}'
 check unknown-stack 400 'stack "crash/hang" of gcc is not in config'
 variant stack-as-counter 'r["Programs"][0]["Counters"]["crash/crash\nx"] = 1'
@@ -128,7 +128,7 @@ is "$code" 404 "an unknown path: 404"
 code=$(curl -s -o "$ANSWER" -w '%{http_code}' "$CURL/api/counters")
 is "$code" 400 "/api/counters without a program: 400"
 
-is "$(reports)" 2 "after all that, only the two good reports are stored"
+is "$(reports)" 3 "after all that, only the three good reports are stored (the valid one, human-version, deep-stack)"
 ok "the server is still running" kill -0 "$CPID"
 collector_stop TERM
 is "$?" 0 "and stops cleanly"
@@ -153,7 +153,7 @@ start_fails "counter with broken braces" "bad-braces.json:$(line_of bad-braces.j
 	--db "$W/x.db" --listen $L --config "$FIX/bad-braces.json"
 start_fails "a misspelt field" "bad-field.json:$(line_of bad-field.json '"Counter"'): Programs\[1\]\.Counter: unknown field" \
 	--db "$W/x.db" --listen $L --config "$FIX/bad-field.json"
-start_fails "stack Depth 0" "bad-depth.json:$(line_of bad-depth.json '"Depth": 0'): .*Depth: must be an integer" \
+start_fails "stack Depth -1" "bad-depth.json:$(line_of bad-depth.json '"Depth": -1'): .*Depth: must be an integer" \
 	--db "$W/x.db" --listen $L --config "$FIX/bad-depth.json"
 start_fails "a missing config file" "$W/none.json: .*(No such file|unable to open)" --db "$W/x.db" --listen $L --config "$W/none.json"
 start_fails "a database in a missing directory" "$W/no/x.db: cannot open the database" --db "$W/no/x.db" --listen $L --config "$FIX/config.json"

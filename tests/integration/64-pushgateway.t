@@ -105,7 +105,7 @@ parse "$W/exp.txt" >"$W/got.txt"
 ok "export's values equal the local counters ($(wc -l <"$W/want.txt") series)" diff "$W/want.txt" "$W/got.txt"
 ok "no label holds a whole stack (no newline, no crash/crash)" test "$(grep -c -e 'crash/crash' -e '\\n' "$W/exp.txt")" -eq 0
 is "$(grep '^telem_crash_total' "$W/exp.txt" | awk '{s += $NF} END {print s}')" 3 "three crashes counted by top frame"
-ok "counts and sums have no bucket label" grep -q '^telem_counter{program="gcc",version="[0-9a-f]*",counter="wall-ms"} [0-9]*$' "$W/exp.txt"
+ok "counts and sums have no bucket label" grep -q '^telem_counter{program="gcc",version="[0-9a-f]*",counter="wall-us"} [0-9]*$' "$W/exp.txt"
 ok "a flag is counter=\"flag\" with its bucket" grep -q '^telem_counter{program="gcc",version="[0-9a-f]*",counter="flag",bucket="-O2"} 1$' "$W/exp.txt"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -5,7 +5,7 @@
  *
  * One file per program and week (TimeBegin = TimeEnd - 7 days). Each
  * program has the counters the shim writes: invocations, exit codes, flags
- * (most of the 200), wall/cpu/maxrss buckets, the -ms sums and a signal;
+ * (most of the 200), wall/cpu/maxrss buckets, the -us sums and a signal;
  * counts come from a fixed pseudo-random sequence, so runs are identical.
  *
  * gen_year --one DIR PROGRAM YYYY-MM-DD NAME COUNT [NAME COUNT...] writes
@@ -50,8 +50,8 @@ static void fill(struct counter_file *cf, const char *prog, int counters)
 	char what[64];
 	int made = 0;
 	add(cf, prog, "invocations", runs), made++;
-	add(cf, prog, "wall-ms", runs * (50 + next_random() % 500)), made++;
-	add(cf, prog, "cpu-ms", runs * (40 + next_random() % 400)), made++;
+	add(cf, prog, "wall-us", runs * 1000 * (50 + next_random() % 500)), made++;
+	add(cf, prog, "cpu-us", runs * 1000 * (40 + next_random() % 400)), made++;
 	add(cf, prog, "signal:SIGSEGV", next_random() % 3), made++;
 	for (int i = 0; i < 7; i++, made += 2) {
 		snprintf(what, sizeof what, "wall:%s", time_buckets[i]);

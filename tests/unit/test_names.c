@@ -139,6 +139,21 @@ static void test_gcc_family(void **state)
 
 /* Whatever the argument, the reduced name never holds a path, a value or a
  * private word, for either kind of program. */
+/* The documented wrappers (README), and programs that are not. */
+static void test_wrappers(void **state)
+{
+	(void)state;
+	static const char *const yes[] = {"timeout", "env", "nice", "nohup", "stdbuf", "setsid", "taskset", "ionice",
+					  "chrt", "flock", "xargs", "time", "sudo", "ccache", "sccache", "distcc"};
+	static const char *const no[] = {"gcc", "make", "lua", "envsubst", "timeouts", "cc1", "", "ccach"};
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+		if (!names_wrapper(yes[i]))
+			fail_msg("%s is a wrapper", yes[i]);
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		if (names_wrapper(no[i]))
+			fail_msg("%s is not a wrapper", no[i]);
+}
+
 static void test_privacy(void **state)
 {
 	(void)state;
@@ -242,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_gcc_joined_dependency_flags),
 		cmocka_unit_test(test_other_programs),
 		cmocka_unit_test(test_gcc_family),
+		cmocka_unit_test(test_wrappers),
 		cmocka_unit_test(test_privacy),
 		cmocka_unit_test(test_all_short_args),
 		cmocka_unit_test(test_time_buckets),

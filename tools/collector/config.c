@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,5 +77,5 @@ int config_counter_ok(const struct upload_config *cfg, const char *program, cons
 int config_stack_depth(const struct config_program *p, const char *name, size_t len)
 {
 	const struct config_rate *r = config_stack(p, name, len);
-	return r ? r->depth : -1;
+	return r ? (r->depth ? r->depth : INT_MAX) : -1; /* Depth 0: not given (Go's omitempty) */
 }

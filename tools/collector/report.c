@@ -87,14 +87,6 @@ static int count_value(struct check *c, json_t *v, const char *name, size_t len,
 	return 0;
 }
 
-static int frames_in(const char *name, size_t len)
-{
-	int frames = 0;
-	for (size_t i = 0; i < len; i++)
-		if (name[i] == '\n' && i + 1 < len && name[i + 1] != '\n')
-			frames++;
-	return frames;
-}
 
 static int check_counters(struct check *c, json_t *prog, const char *program, const char *version)
 {
@@ -136,13 +128,11 @@ static int check_stacks(struct check *c, json_t *prog, const struct config_progr
 		const char *nl = memchr(name, '\n', len);
 		if (!nl)
 			return reject(c, "stack \"%s\" of %s has no frames", quote(name, len, q), pc->name);
-		int depth = config_stack_depth(pc, name, (size_t)(nl - name));
-		if (depth < 0)
+		/* Listed by its first line; kept whole whatever its Depth, as Go's
+		 * uploader sends it and Go's server accepts it. */
+		if (config_stack_depth(pc, name, (size_t)(nl - name)) < 0)
 			return reject(c, "stack \"%s\" of %s is not in config %s", quote(name, (size_t)(nl - name), q),
 				      pc->name, c->cfg->version);
-		if (frames_in(name, len) > depth)
-			return reject(c, "stack \"%s\" of %s has %d frames, more than Depth %d", quote(name, len, q),
-				      pc->name, frames_in(name, len), depth);
 		if (count_value(c, v, name, len, &row.count) < 0 || add_row(c, &row) < 0)
 			return -1;
 	}

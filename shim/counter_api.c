@@ -1,0 +1,118 @@
+/* The counters of rebuilt programs (include/telem/counter.h): the two
+ * functions a program built with the header binds to, weakly, when the
+ * shim is loaded.
+ *
+ * telem_abi1_counter_add(name, n): adds n to "<program>/<name>" in the
+ * shim's own counter file, the one named after the program's identity.
+ * Any thread, any signal handler: the name is checked (countername.h),
+ * built on the stack, and found or allocated with the counter file's
+ * lock-free code; nothing here allocates, locks or makes a libc call.
+ *
+ * telem_abi1_stack_inc(name) (entry in callsite_<arch>.c): counts the same
+ * way, exactly, every time; in addition, the first time a call site (the
+ * return address) is seen in this process, a CRASH_BUG record of the
+ * caller's registers and stack goes to <dir>/crash/ through crash_capture,
+ * which telem ingests into the stack counter "<program>/<name>\n<frame>...".
+ * A site seen before costs a table probe. Records are rate-limited: one
+ * capture at a time (a thread that finds one running skips, its site stays
+ * new), and at most BUG_RECORDS per process. */
+#define _GNU_SOURCE
+#include <signal.h>
+
+#include "bytes.h"
+#include "callsite.h"
+#include "countername.h"
+#include "crashcapture.h"
+#include "sys.h"
+
+#define EXPORT __attribute__((visibility("default")))
+/* New names stop being created once the file holds this many record bytes:
+ * a program that puts data in its names cannot grow the file without end. */
+#define API_FILE_CAP (1u << 20)
+#define SITES 64 /* distinct call sites remembered per process (a power of 2) */
+#define BUG_RECORDS 8
+
+static int refused_said;  /* TELEM_DEBUG says once why a name was refused */
+static uintptr_t sites[SITES];
+static int records_taken;
+static int capturing;
+
+/* Async-signal-safe. The count word of "<program>/<name>", after adding n. */
+static uint64_t *count_name(const char *name, uint64_t n)
+{
+	if (!__atomic_load_n(&telem.active, __ATOMIC_RELAXED) || !name)
+		return 0;
+	size_t len = 0;
+	while (len <= COUNTER_NAME_MAX && name[len])
+		len++;
+	const char *why = counter_name_refused(name, len);
+	if (why) {
+		if (!__atomic_exchange_n(&refused_said, 1, __ATOMIC_RELAXED))
+			telem_debug("a counter name was refused", why);
+		return 0;
+	}
+	char full[ID_PROGRAM_MAX + 2 + COUNTER_NAME_MAX];
+	bytes_copy(full, telem.prefix, telem.prefix_len);
+	bytes_copy(full + telem.prefix_len, name, len);
+	len += telem.prefix_len;
+	uint64_t *count = counter_file_find(&telem.file, full, len, 0);
+	if (!count && counter_file_used(&telem.file) <= API_FILE_CAP)
+		count = counter_file_find(&telem.file, full, len, 1);
+	if (count)
+		counter_add_at(count, n);
+	return count;
+}
+
+EXPORT void telem_abi1_counter_add(const char *name, uint64_t n) { count_name(name, n); }
+
+/* Async-signal-safe. The slot of pc in sites; with claim, takes a free slot
+ * for it. -1 when pc is not there (or the table is full). */
+static int site_slot(uintptr_t pc, int claim)
+{
+	uint32_t h = (uint32_t)(pc ^ pc >> 17) * 2654435761u;
+	for (uint32_t i = 0; i < SITES; i++) {
+		uint32_t k = (h + i) & (SITES - 1);
+		uintptr_t v = __atomic_load_n(&sites[k], __ATOMIC_ACQUIRE), none = 0;
+		if (v == pc)
+			return (int)k;
+		if (v == 0) {
+			if (!claim)
+				return -1;
+			if (__atomic_compare_exchange_n(&sites[k], &none, pc, 0, __ATOMIC_ACQ_REL,
+							__ATOMIC_ACQUIRE) || none == pc)
+				return (int)k;
+		}
+	}
+	return -1;
+}
+
+/* Called with the capture lock held: the record, its counter named by the
+ * offset of the plain counter's record in the counter file (crashrecord.h,
+ * CRASH_BUG), which telem reads back to name the stack counter. */
+static void capture(uint64_t *count, const struct caller_regs *r)
+{
+	/* Zero but for what is set below; static (no memset call), under the lock. */
+	static ucontext_t uc;
+	static siginfo_t si;
+	const unsigned char *at = (const unsigned char *)count, *map = telem.file.map;
+	if (at < map || at >= map + telem.file.map_len)
+		return; /* the file was remapped meanwhile: no record this time */
+	si.si_addr = (void *)(uintptr_t)(at - map);
+	callsite_context(&uc, r);
+	crash_capture(CRASH_BUG, 0, &si, &uc, -1);
+}
+
+/* Async-signal-safe, like the plain counter. */
+void counter_stack_at(const char *name, const struct caller_regs *r)
+{
+	uint64_t *count = count_name(name, 1);
+	if (!count || site_slot(r->pc, 0) >= 0)
+		return;
+	if (__atomic_exchange_n(&capturing, 1, __ATOMIC_ACQUIRE))
+		return; /* another thread (or our own, interrupted) is capturing */
+	if (__atomic_load_n(&records_taken, __ATOMIC_RELAXED) < BUG_RECORDS && site_slot(r->pc, 1) >= 0) {
+		records_taken++;
+		capture(count, r);
+	}
+	__atomic_store_n(&capturing, 0, __ATOMIC_RELEASE);
+}

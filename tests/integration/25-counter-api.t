@@ -150,7 +150,15 @@ print(json.dumps([sorted(p["Counters"].items()), sorted(p["Stacks"].items())]))'
 	"the uploadable report: the config's counters, and its Stack cut to Depth 3 (other-site's stack not named: left out)"
 ok "and it is Go's Report schema" go_check "$U"
 
-# --- telem off, or names refused: nothing written ---
+# --- installed: the header and its man page ---
+make -s -C "$ROOT" install-counter-header DESTDIR="$W/dest" PREFIX=/usr/local >/dev/null 2>&1
+ok "make install puts telem/counter.h and telem_counter(3) in place" \
+	test -f "$W/dest/usr/local/include/telem/counter.h" -a -f "$W/dest/usr/local/share/man/man3/telem_counter.3"
+printf '#include <telem/counter.h>\nint main(void) { telem_counter_inc("x:y"); telem_stack_inc("bug"); return 0; }\n' >"$W/i.c"
+ok "a program builds against the installed header, warnings as errors, no -l" \
+	cc -std=c99 -Wall -Wextra -pedantic -Werror -I"$W/dest/usr/local/include" -o "$W/i" "$W/i.c"
+
+# --- telem off: nothing written ---
 new_telem_dir
 TELEM_MODE=off LD_PRELOAD=$SHIM "$C" bug >/dev/null
 is "$(ls -A "$TELEM_DIR" | wc -l)" 0 "TELEM_MODE=off: the shim is loaded, nothing is written"

@@ -243,9 +243,10 @@ row "crashing program (SIGSEGV 9 calls deep), start to death seen by the parent 
 # build/programs/counter_c, built with include/telem/counter.h: instructions
 # of one telem_counter_inc (callgrind: 100,000 increments minus none, per
 # increment) without the shim (a load and a branch) and with it; then a bug
-# counter (telem_stack_inc) fired 1,000,000 times in a loop: the loop's time
-# with the shim over without (median of 5 each), one record for its one call
-# site, the count exact.
+# counter (telem_stack_inc) fired 1,000,000 times in a hot loop (each round
+# hashes 64 bytes, ~250 instructions, then hits the counter): the loop's
+# time with the shim over without (median of 5 each), one record for its
+# one call site per process, the count exact.
 budget_bug_ratio=2
 api=$root/build/programs/counter_c
 api_ir() { # api_ir N ENV...: instructions of counter_c inc N
@@ -273,11 +274,11 @@ plain_ns=$(loop_ns TELEM_DIR="$bdir")
 rm -rf "$bdir"
 shim_ns=$(loop_ns TELEM_DIR="$bdir" LD_PRELOAD="$shim")
 bug_records=$(find "$bdir/crash" -maxdepth 1 -name '*.rec' | wc -l)
-bug_count=$("$root/tools/telem" --dir "$bdir" dump 2>/dev/null | awk '$2 == "counter_c/bench:bug" {print $1}')
+bug_count=$("$root/tools/telem" --dir "$bdir" dump 2>/dev/null | awk '$2 == "counter_c/bench:bug" {print $1}' | sort -n | tail -1)
 bug_ratio=$(python3 -c 'import sys; print("%.2f" % (int(sys.argv[2]) / max(1, int(sys.argv[1]))))' "$plain_ns" "$shim_ns")
 judge python3 -c 'import sys; sys.exit(not (float(sys.argv[1]) <= float(sys.argv[2]) and
 	sys.argv[3] == "5" and sys.argv[4] == "5000000"))' "$bug_ratio" "$budget_bug_ratio" "$bug_records" "$bug_count"
-row "bug counter fired 1,000,000 times in a loop (median of 5 processes)" \
+row "bug counter fired 1,000,000 times in a hot loop (64-byte hash a round; median of 5 processes)" \
 	"no telem: $(python3 -c "print('%.2f' % ($plain_ns / 1e6))") ms" \
 	"$(python3 -c "print('%.2f' % ($shim_ns / 1e6))") ms; $bug_records records (5 processes, 1 site); count $(num "${bug_count:-0}")" \
 	"shim/none: **$bug_ratio**" "≤ $budget_bug_ratio, 1 record a site and process, exact (issue 16)" "$v"

@@ -37,11 +37,72 @@ static uintptr_t sites[SITES];
 static int records_taken;
 static int capturing;
 
+/* Names already counted, by the address of the caller's string: most are
+ * literals, so a call costs a probe and a compare instead of the name rules,
+ * the hash and the bucket walk. A slot is a seqlock: writers take it with a
+ * CAS (a loser just does not cache), readers retry nothing: an odd or
+ * changed sequence means "not cached". Count words stay valid for the
+ * process (counterfile.c never unmaps on a remap). */
+#define CACHE 64 /* a power of 2 */
+static struct cached {
+	unsigned seq;
+	const char *ptr;
+	uint64_t *count;
+	uint32_t len;
+	char name[COUNTER_NAME_MAX];
+} cache[CACHE];
+
+static struct cached *slot_of(const char *name)
+{
+	uintptr_t a = (uintptr_t)name;
+	return &cache[(uint32_t)(a ^ a >> 7 ^ a >> 13) & (CACHE - 1)];
+}
+
+/* Async-signal-safe. name[0..c->len) and its terminator, byte by byte:
+ * a shorter name stops at its own NUL, never reading past it. */
+static int same_name(const struct cached *c, const char *name)
+{
+	for (uint32_t i = 0; i < c->len; i++)
+		if (name[i] != c->name[i])
+			return 0;
+	return name[c->len] == 0;
+}
+
+static uint64_t *cached_count(const char *name)
+{
+	struct cached *c = slot_of(name);
+	unsigned seq = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+	if (seq & 1 || c->ptr != name)
+		return 0;
+	uint64_t *count = c->count;
+	int same = same_name(c, name);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return same && __atomic_load_n(&c->seq, __ATOMIC_RELAXED) == seq ? count : 0;
+}
+
+static void cache_put(const char *name, size_t len, uint64_t *count)
+{
+	struct cached *c = slot_of(name);
+	unsigned seq = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
+	if (seq & 1 || !__atomic_compare_exchange_n(&c->seq, &seq, seq + 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	c->ptr = name;
+	c->count = count;
+	c->len = (uint32_t)len;
+	bytes_copy(c->name, name, len);
+	__atomic_store_n(&c->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
 /* Async-signal-safe. The count word of "<program>/<name>", after adding n. */
 static uint64_t *count_name(const char *name, uint64_t n)
 {
 	if (!__atomic_load_n(&telem.active, __ATOMIC_RELAXED) || !name)
 		return 0;
+	uint64_t *count = cached_count(name);
+	if (count) {
+		counter_add_at(count, n);
+		return count;
+	}
 	size_t len = 0;
 	while (len <= COUNTER_NAME_MAX && name[len])
 		len++;
@@ -54,12 +115,13 @@ static uint64_t *count_name(const char *name, uint64_t n)
 	char full[ID_PROGRAM_MAX + 2 + COUNTER_NAME_MAX];
 	bytes_copy(full, telem.prefix, telem.prefix_len);
 	bytes_copy(full + telem.prefix_len, name, len);
-	len += telem.prefix_len;
-	uint64_t *count = counter_file_find(&telem.file, full, len, 0);
+	count = counter_file_find(&telem.file, full, telem.prefix_len + len, 0);
 	if (!count && counter_file_used(&telem.file) <= API_FILE_CAP)
-		count = counter_file_find(&telem.file, full, len, 1);
-	if (count)
-		counter_add_at(count, n);
+		count = counter_file_find(&telem.file, full, telem.prefix_len + len, 1);
+	if (!count)
+		return 0;
+	counter_add_at(count, n);
+	cache_put(name, len, count);
 	return count;
 }
 

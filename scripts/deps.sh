@@ -14,6 +14,7 @@ packages=(
   libmicrohttpd-dev libsqlite3-dev curl iproute2 prometheus-pushgateway wrk
   groff-base man-db openssl binutils bsdutils
 )
+packages+=(g++) # the C++ program using include/telem/counter.h (25-counter-api.t)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -14,15 +14,19 @@
  * caller's registers and stack goes to <dir>/crash/ through crash_capture,
  * which telem ingests into the stack counter "<program>/<name>\n<frame>...".
  * A site seen before costs a table probe. Records are rate-limited: one
- * capture at a time (a thread that finds one running skips, its site stays
- * new), and at most BUG_RECORDS per process. */
+ * capture at a time, crashes included (a thread that finds one running
+ * skips, its site stays new), at most BUG_RECORDS per process, and none
+ * while half of the directory's record slots are pending. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 
 #include "bytes.h"
 #include "callsite.h"
 #include "countername.h"
 #include "crashcapture.h"
+#include "signals.h"
 #include "sys.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -31,11 +35,11 @@
 #define API_FILE_CAP (1u << 20)
 #define SITES 64 /* distinct call sites remembered per process (a power of 2) */
 #define BUG_RECORDS 8
+#define BUG_DIR_SHARE (CRASH_MAX_RECORDS / 2)
 
 static int refused_said;  /* TELEM_DEBUG says once why a name was refused */
 static uintptr_t sites[SITES];
-static int records_taken;
-static int capturing;
+static int records_taken; /* under the recorder claim */
 
 /* Names already counted, by the address of the caller's string: most are
  * literals, so a call costs a probe and a compare instead of the name rules,
@@ -164,17 +168,57 @@ static void capture(uint64_t *count, const struct caller_regs *r)
 	crash_capture(CRASH_BUG, 0, &si, &uc, -1);
 }
 
+/* Async-signal-safe. Bug records leave half of the directory's record
+ * slots to crashes: a bug that every process of a build reaches must not
+ * crowd out the crash records until telem next ingests. Counts the pending
+ * "*.rec" files (3 system calls, on the rare path only). */
+static int room_for_bug(void)
+{
+	static char buf[4096]; /* under the recorder claim */
+	char dir[CF_PATH_MAX];
+	struct text d = TEXT_INIT(dir, sizeof dir);
+	text_str(&d, telem.dir);
+	text_lit(&d, "/crash");
+	if (d.overflow)
+		return 0;
+	int fd = sys_openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return fd == -ENOENT;
+	int pending = 0;
+	long n;
+	while (pending < BUG_DIR_SHARE && (n = sys_call3(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+		for (long off = 0; off < n;) {
+			const struct {
+				uint64_t ino;
+				int64_t off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *e = (const void *)(buf + off);
+			size_t len = bytes_len(e->name);
+			pending += len > 4 && bytes_equal(e->name + len - 4, ".rec", 4);
+			off += e->reclen ? e->reclen : n;
+		}
+	}
+	sys_close(fd);
+	return pending < BUG_DIR_SHARE;
+}
+
 /* Async-signal-safe, like the plain counter. */
 void counter_stack_at(const char *name, const struct caller_regs *r)
 {
 	uint64_t *count = count_name(name, 1);
 	if (!count || site_slot(r->pc, 0) >= 0)
 		return;
-	if (__atomic_exchange_n(&capturing, 1, __ATOMIC_ACQUIRE))
-		return; /* another thread (or our own, interrupted) is capturing */
-	if (__atomic_load_n(&records_taken, __ATOMIC_RELAXED) < BUG_RECORDS && site_slot(r->pc, 1) >= 0) {
+	/* One record at a time, crashes included: a thread that finds one being
+	 * written (or a signal handler interrupting ours) only counts, and its
+	 * site stays new for a later hit. */
+	if (!signals_claim_recorder())
+		return;
+	if (records_taken < BUG_RECORDS && site_slot(r->pc, 1) >= 0) {
 		records_taken++;
-		capture(count, r);
+		if (room_for_bug())
+			capture(count, r);
 	}
-	__atomic_store_n(&capturing, 0, __ATOMIC_RELEASE);
+	signals_release_recorder();
 }

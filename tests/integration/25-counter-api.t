@@ -150,6 +150,18 @@ print(json.dumps([sorted(p["Counters"].items()), sorted(p["Stacks"].items())]))'
 	"the uploadable report: the config's counters, and its Stack cut to Depth 3 (other-site's stack not named: left out)"
 ok "and it is Go's Report schema" go_check "$U"
 
+# --- rate limits: 8 sites a process; half the record slots left to crashes ---
+new_telem_dir
+LD_PRELOAD=$SHIM "$C" sites >/dev/null
+is "$(records "$TELEM_DIR") $(counters "$TELEM_DIR" counter_c)" "8 counter_c/bug:many-sites=12" \
+	"12 call sites in one process: 8 records, every hit counted"
+new_telem_dir
+mkdir -p "$TELEM_DIR/crash"
+for i in $(seq 1 31); do : >"$TELEM_DIR/crash/pending$i.rec"; done
+LD_PRELOAD=$SHIM "$C" bug >/dev/null
+is "$(records "$TELEM_DIR") $(counters "$TELEM_DIR" counter_c)" "32 counter_c/bug:impossible=3 counter_c/bug:other-site=1" \
+	"31 records pending: one more bug record (32 of 64), the second site only counted"
+
 # --- installed: the header and its man page ---
 make -s -C "$ROOT" install-counter-header DESTDIR="$W/dest" PREFIX=/usr/local >/dev/null 2>&1
 ok "make install puts telem/counter.h and telem_counter(3) in place" \

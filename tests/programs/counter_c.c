@@ -4,6 +4,7 @@
  *   counter_c bug [N]       N (default 3) passes through a 10-deep call chain
  *                           ending in telem_stack_inc("bug:impossible"), plus
  *                           one from a second call site in main
+ *   counter_c sites         one bug counter from 12 call sites
  *   counter_c names         counts "names:ok" and tries refused names
  *   counter_c signal        counts "api:in-handler" from a SIGUSR1 handler
  *   counter_c inc N         N increments of one counter (instruction counts)
@@ -79,6 +80,16 @@ static int bug(int n)
 	return 0;
 }
 
+/* 12 distinct call sites of one bug counter: more than a process records. */
+static int sites(void)
+{
+#define SITE telem_stack_inc("bug:many-sites")
+	SITE; SITE; SITE; SITE; SITE; SITE; SITE; SITE; SITE; SITE; SITE; SITE;
+#undef SITE
+	printf("sites: 12\n");
+	return 0;
+}
+
 static int names(void)
 {
 	static const char *refused[] = {
@@ -150,6 +161,8 @@ int main(int argc, char **argv)
 		return threads();
 	if (strcmp(mode, "bug") == 0)
 		return bug((int)n);
+	if (strcmp(mode, "sites") == 0)
+		return sites();
 	if (strcmp(mode, "names") == 0)
 		return names();
 	if (strcmp(mode, "signal") == 0)

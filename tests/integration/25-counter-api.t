@@ -9,6 +9,8 @@
 # an upload config's Stacks.
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/fixtures/upload/helpers.sh"
+. "$ROOT/tests/fixtures/collector/collector.sh"
+trap '_collector_cleanup; _upload_cleanup' EXIT
 C=$PROG/counter_c
 CXX=$PROG/counter_cxx
 need_built "$C" "$CXX"
@@ -146,9 +148,22 @@ U=$TELEM_DIR/local/$WEEK.json
 is "$(python3 -c 'import json, sys
 p = json.load(open(sys.argv[1]))["Programs"][0]
 print(json.dumps([sorted(p["Counters"].items()), sorted(p["Stacks"].items())]))' "$U" 2>&1)" \
-	'[[["counter_c/bug:impossible", 3], ["counter_c/bug:other-site", 1]], [["counter_c/bug:impossible\ncounter_c!bug_level10+0x1c\ncounter_c!bug_level9+0xb\ncounter_c!bug_level8+0xb", 1]]]' \
+	"$(q "$W/c.stacks" 'json.dumps([[["counter_c/bug:impossible", 3], ["counter_c/bug:other-site", 1]],
+	[["\n".join(s[0][0].split("\n")[:4]), 1]]])')" \
 	"the uploadable report: the config's counters, and its Stack cut to Depth 3 (other-site's stack not named: left out)"
 ok "and it is Go's Report schema" go_check "$U"
+
+# The collector takes that report and lists the stack in its crash table.
+if collector_start "$W/collector.db" "$TELEM_DIR/upload.config.json"; then
+	is "$(post "$U" "/upload/$WEEK")" 200 "the collector accepts the report with the bug stack"
+	is "$(get /api/stacks | python3 -c 'import json, sys
+print(json.dumps([[s["stack"].split("\n")[0], s["stack"].split("\n")[1].split("+")[0], s["total"]]
+	for s in json.load(sys.stdin)]))' 2>&1)" '[["counter_c/bug:impossible", "counter_c!bug_level10", 1]]' \
+		"and its crash table (/api/stacks) lists it with its count"
+	collector_stop
+else
+	skip 2 "the collector did not start"
+fi
 
 # --- rate limits: 8 sites a process; half the record slots left to crashes ---
 new_telem_dir

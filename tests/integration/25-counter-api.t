@@ -165,6 +165,14 @@ else
 	skip 2 "the collector did not start"
 fi
 
+# --- the file grows under 8 threads: every count word stays valid ---
+# (before counterfile.c kept the old mapping on a remap, this died of SIGSEGV every run)
+new_telem_dir
+out=$(LD_PRELOAD=$SHIM "$C" grow 2>&1)
+is "$? $out" "0 grow: 2400 names" "8 threads making 2,400 names (the file grows and is remapped): the host runs as written"
+is "$(oracle_counts "$TELEM_DIR" counter_c/ | grep -c '^counter_c/grow:') $(counters "$TELEM_DIR" counter_c | tr ' ' '\n' | grep steady)" \
+	"2400 counter_c/api:steady=240000" "every name counted, and the steady counter exactly, across the remaps"
+
 # --- rate limits: 8 sites a process; half the record slots left to crashes ---
 new_telem_dir
 LD_PRELOAD=$SHIM "$C" sites >/dev/null

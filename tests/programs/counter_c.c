@@ -4,6 +4,8 @@
  *   counter_c bug [N]       N (default 3) passes through a 10-deep call chain
  *                           ending in telem_stack_inc("bug:impossible"), plus
  *                           one from a second call site in main
+ *   counter_c grow          8 threads making 300 names each (the file grows)
+ *                           while counting api:steady
  *   counter_c sites         one bug counter from 12 call sites
  *   counter_c names         counts "names:ok" and tries refused names
  *   counter_c signal        counts "api:in-handler" from a SIGUSR1 handler
@@ -41,6 +43,34 @@ static int threads(void)
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(t[i], NULL);
 	printf("threads: %d increments\n", THREADS * PER_THREAD);
+	return 0;
+}
+
+/* Each thread makes 300 names of its own (the file grows, and is
+ * remapped, several times) while counting "api:steady" between them: a
+ * count word must stay valid across another thread's remap. */
+static void *grower(void *arg)
+{
+	long t = (long)arg;
+	char name[32];
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof name, "grow:t%ld-n%d", t, i);
+		telem_counter_inc(name);
+		for (int j = 0; j < 100; j++)
+			telem_counter_inc("api:steady");
+	}
+	return NULL;
+}
+
+static int grow(void)
+{
+	pthread_t t[THREADS];
+	for (long i = 0; i < THREADS; i++)
+		if (pthread_create(&t[i], NULL, grower, (void *)i) != 0)
+			return 1;
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	printf("grow: %d names\n", THREADS * 300);
 	return 0;
 }
 
@@ -161,6 +191,8 @@ int main(int argc, char **argv)
 		return threads();
 	if (strcmp(mode, "bug") == 0)
 		return bug((int)n);
+	if (strcmp(mode, "grow") == 0)
+		return grow();
 	if (strcmp(mode, "sites") == 0)
 		return sites();
 	if (strcmp(mode, "names") == 0)

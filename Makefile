@@ -18,6 +18,8 @@ SHIM_SRC += shim/sanitizers.c
 SHIM_SRC += shim/arch/builtins.c
 # Opening beneath the telem directory (shared: the tools walk it the same way).
 SHIM_SHARED += shim/beneath.c
+SHIM_SHARED += shim/countername.c
+SHIM_SRC += shim/counter_api.c shim/callsite_x86_64.c shim/callsite_aarch64.c
 SHIM_HDR = $(wildcard shim/*.h)
 SHIM_HDR += $(wildcard shim/arch/*.h)
 
@@ -76,6 +78,22 @@ install: all
 
 clean:
 	rm -rf build shim/libtelem.so shim/i386 shim/aarch64 tools/telem tools/telem-collector
+
+# Rebuilt programs' counters (include/telem/counter.h): the public header,
+# installed; the C++ test program beside the C ones.
+all: build/programs/counter_cxx
+build/programs/counter_cxx: tests/programs/counter_cxx.cc include/telem/counter.h
+	@mkdir -p $(@D)
+	$(CXX) -std=c++17 -Wall -Wextra -Werror -O2 -g -Iinclude -o $@ $< -lpthread
+build/programs/counter_c: tests/programs/counter_c.c include/telem/counter.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) -Wall -Wextra -Werror -O2 -fomit-frame-pointer -g -Iinclude -o $@ $< -lpthread
+install: install-counter-header
+install-counter-header: all
+	install -d $(DESTDIR)$(PREFIX)/include/telem $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 644 include/telem/counter.h $(DESTDIR)$(PREFIX)/include/telem/counter.h
+	install -m 644 man/telem_counter.3 $(DESTDIR)$(PREFIX)/share/man/man3/telem_counter.3
+.PHONY: install-counter-header
 
 .PHONY: all test bench install clean
 

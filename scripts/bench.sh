@@ -17,6 +17,9 @@
 #     private-directory check; issue 11: +1, the CPU clock read at start
 #     that wall time needs)
 #   - fault to death seen by the parent: <= 5 ms more than without telem
+#   - a rebuilt program's counters (issue 16): instructions per increment
+#     with and without the shim (information); a bug counter fired 1,000,000
+#     times: loop time <= 2x of no telem, one record per call site, exact
 #   - wall time of make -j2 on a generated 200-file project, shim/plain:
 #     <= 1.03 (median of interleaved rounds); bear/plain shown beside it
 # Needs hyperfine, valgrind, strace, bear (scripts/deps.sh installs them).
@@ -236,6 +239,51 @@ judge python3 -c 'import sys; sys.exit(float(sys.argv[1]) > float(sys.argv[2]))'
 row "crashing program (SIGSEGV 9 calls deep), start to death seen by the parent (median of 20)" \
 	"no telem: $(printf '%.2f' "$crash_none") ms" "$(printf '%.2f' "$crash_shim") ms" \
 	"+$crash_added ms" "≤ +$budget_crash_ms ms (issue 3)" "$v"
+
+## 4b. Counters of rebuilt programs (issue 16) ##############################
+
+# build/programs/counter_c, built with include/telem/counter.h: instructions
+# of one telem_counter_inc (callgrind: 100,000 increments minus none, per
+# increment) without the shim (a load and a branch) and with it; then a bug
+# counter (telem_stack_inc) fired 1,000,000 times in a hot loop (each round
+# hashes 64 bytes, ~250 instructions, then hits the counter): the loop's
+# time with the shim over without (median of 5 each), one record for its
+# one call site per process, the count exact.
+budget_bug_ratio=2
+api=$root/build/programs/counter_c
+api_ir() { # api_ir N ENV...: instructions of counter_c inc N
+	local n=$1 out
+	shift
+	out=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null --trace-children=yes \
+		env "$@" "$api" inc "$n" 2>&1) || die "valgrind failed: $out"
+	echo "$out" | sed -n 's/.*Collected : \([0-9][0-9]*\).*/\1/p' | tail -1
+}
+say "counter API: instructions per increment, bug counter loop"
+adir=$work/telem-api
+api_ir 1 TELEM_DIR="$adir" LD_PRELOAD="$shim" >/dev/null # the counter file and the name exist
+per_inc() { python3 -c 'import sys; print("%.1f" % ((int(sys.argv[2]) - int(sys.argv[1])) / 100000))' "$@"; }
+inc_bare=$(per_inc "$(api_ir 0 TELEM_DIR="$adir")" "$(api_ir 100000 TELEM_DIR="$adir")")
+inc_shim=$(per_inc "$(api_ir 0 TELEM_DIR="$adir" LD_PRELOAD="$shim")" \
+	"$(api_ir 100000 TELEM_DIR="$adir" LD_PRELOAD="$shim")")
+row "instructions per telem_counter_inc (callgrind, 100,000 of them)" "no telem: $inc_bare" "$inc_shim" "" "" "info"
+
+loop_ns() { # loop_ns ENV...: median loop time of counter_c loop 1000000, 5 runs
+	local i
+	for i in 1 2 3 4 5; do env "$@" "$api" loop 1000000 2>&1 >/dev/null; done | sort -n | sed -n 3p
+}
+bdir=$work/telem-bug
+plain_ns=$(loop_ns TELEM_DIR="$bdir")
+rm -rf "$bdir"
+shim_ns=$(loop_ns TELEM_DIR="$bdir" LD_PRELOAD="$shim")
+bug_records=$(find "$bdir/crash" -maxdepth 1 -name '*.rec' | wc -l)
+bug_count=$("$root/tools/telem" --dir "$bdir" dump 2>/dev/null | awk '$2 == "counter_c/bench:bug" {print $1}' | sort -n | tail -1)
+bug_ratio=$(python3 -c 'import sys; print("%.2f" % (int(sys.argv[2]) / max(1, int(sys.argv[1]))))' "$plain_ns" "$shim_ns")
+judge python3 -c 'import sys; sys.exit(not (float(sys.argv[1]) <= float(sys.argv[2]) and
+	sys.argv[3] == "5" and sys.argv[4] == "5000000"))' "$bug_ratio" "$budget_bug_ratio" "$bug_records" "$bug_count"
+row "bug counter fired 1,000,000 times in a hot loop (64-byte hash a round; median of 5 processes)" \
+	"no telem: $(python3 -c "print('%.2f' % ($plain_ns / 1e6))") ms" \
+	"$(python3 -c "print('%.2f' % ($shim_ns / 1e6))") ms; $bug_records records (5 processes, 1 site); count $(num "${bug_count:-0}")" \
+	"shim/none: **$bug_ratio**" "≤ $budget_bug_ratio, 1 record a site and process, exact (issue 16)" "$v"
 
 ## 5. Wall time of make -j2 ###################################################
 

@@ -15,6 +15,7 @@ packages=(
   groff-base man-db openssl binutils bsdutils
 )
 packages+=(musl-tools qemu-user-static gcc-multilib clang lld libclang-rt-14-dev libc6-dev-arm64-cross libgcc-12-dev-arm64-cross binutils-aarch64-linux-gnu) # issue 13: musl, i386, arm64 and sanitizer builds (65-fleet.t, 66-sanitizers.t)
+packages+=(g++) # the C++ program using include/telem/counter.h (25-counter-api.t)
 
 missing=()
 for p in "${packages[@]}"; do

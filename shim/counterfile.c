@@ -470,9 +470,13 @@ static int remap(struct counter_file *cf, uint32_t need, int grow)
 		cf->broken = 1;
 		return -1;
 	}
-	unmap(cf);
-	cf->map = next.map;
-	cf->map_len = next.map_len;
+	/* The old mapping stays: another thread of the host (a rebuilt
+	 * program's counters, include/telem/counter.h) may be reading it or
+	 * hold a count word in it, and unmapping would make that a fault. It
+	 * maps the same pages; remaps are a few per process. The new map is
+	 * published before its larger length. */
+	__atomic_store_n(&cf->map, next.map, __ATOMIC_RELEASE);
+	__atomic_store_n(&cf->map_len, next.map_len, __ATOMIC_RELEASE);
 	return 0;
 }
 

@@ -33,6 +33,12 @@
 enum crash_kind {
 	CRASH_SIGNAL = 1, /* a fatal signal, or a fault whose host handler then exited */
 	CRASH_ICE = 2,    /* an exit-code rule: e.g. cc1 exiting 4 (internal compiler error) */
+	/* Not a crash: a rebuilt program's bug stack counter (include/telem/counter.h),
+	 * taken at the caller of telem_stack_inc, once per call site per process.
+	 * signo and code are 0; fault_addr is the offset, in counter_file, of the
+	 * record of the plain counter "<program>/<name>", whose name heads the
+	 * stack counter "<program>/<name>\n<frame>..." (tools/ingest_bug.c). */
+	CRASH_BUG = 3,
 };
 
 /* DWARF register numbers: x86_64 0..16 = rax rdx rcx rbx rsi rdi rbp rsp

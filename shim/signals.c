@@ -250,6 +250,18 @@ int signals_exit_check(int status)
 	return 0;
 }
 
+/* Async-signal-safe. A record taken outside the fatal-signal path (a bug
+ * record, counter_api.c) takes the same one-recorder-at-a-time claim that
+ * crash_capture needs; 0 when a crash (or another record) is being written. */
+int signals_claim_recorder(void)
+{
+	int none = 0;
+	return __atomic_compare_exchange_n(&crashing_tid, &none, gettid_raw(), 0, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
+
+void signals_release_recorder(void) { __atomic_store_n(&crashing_tid, 0, __ATOMIC_RELEASE); }
+
 /* The main thread's alternate stack lives in .bss: the dynamic linker maps
  * our .bss anyway, so it costs no system call, and untouched pages no memory. */
 static char main_alt_stack[ALT_STACK_SIZE] __attribute__((aligned(64)));

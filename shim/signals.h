@@ -21,4 +21,9 @@ HIDDEN int signals_installed(void);
 /* Name of a fatal signal ("SIGSEGV"), NULL for others. */
 HIDDEN const char *signals_name(int sig);
 
+/* Async-signal-safe: the claim of the one thread writing a crash record,
+ * for records taken outside a fatal signal (bug records). 1 when taken. */
+HIDDEN int signals_claim_recorder(void);
+HIDDEN void signals_release_recorder(void);
+
 #endif

@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "privdir.h"
 #include "crashrecord.h"
+#include "ingest_bug.h"
 #include "symbolize.h"
 #include "week.h"
 
@@ -79,7 +80,7 @@ static int check_sizes(const struct crash_header *h, size_t len, char *why, size
 	if (h->header_size != sizeof *h || h->module_size != sizeof(struct crash_module))
 		return why_fmt(why, cap, "header/module size %u/%u, expected %zu/%zu", h->header_size,
 			       h->module_size, sizeof *h, sizeof(struct crash_module));
-	if (h->kind != CRASH_SIGNAL && h->kind != CRASH_ICE)
+	if (h->kind != CRASH_SIGNAL && h->kind != CRASH_ICE && h->kind != CRASH_BUG)
 		return why_fmt(why, cap, "unknown crash kind %u", h->kind);
 	if (h->n_regs == 0 || h->n_regs > CRASH_MAX_REGS || h->sp_reg >= h->n_regs ||
 	    h->pc_reg >= h->n_regs)
@@ -549,6 +550,7 @@ static int ingest_checked(const char *dir, const char *path, const unsigned char
 	static char name[CF_MAX_NAME + 1];
 	int frames;
 	size_t len = crash_record_stack_name(data, name, &frames);
+	len = bug_stack_name(dir, data, name, len); /* a bug record: the program's counter first */
 	double unwound = ms_since(&t0);
 	if (count_stack(dir, (const void *)data, name, len) != 0)
 		return 1; /* kept: the record is fine, the counter file is not */
@@ -579,6 +581,8 @@ static int ingest_file(const char *dir, const char *crash, const char *name)
 	size_t len;
 	unsigned char *data = read_record(fd, &len, why, sizeof why);
 	int bad = data ? crash_record_check(data, len, why, sizeof why) : -1, status = 0;
+	if (bad == 0)
+		bad = bug_record_check(dir, data, why, sizeof why);
 	if (bad == RECORD_SHORT && written_recently(fd))
 		status = 0; /* left for a later command */
 	else if (bad)

@@ -73,7 +73,8 @@ static void add_stack(struct summary *s, const char *program, const char *name, 
 static void add_counter(struct summary *s, struct program_summary *p, const struct counter_entry *c)
 {
 	size_t plen = strlen(p->program);
-	if (c->len >= 6 && memcmp(c->name, "crash/", 6) == 0 && memchr(c->name, '\n', c->len)) {
+	/* Stacks: crash/crash, crash/ice, and a rebuilt program's own "<program>/<name>\n..." */
+	if (memchr(c->name, '\n', c->len)) {
 		add_stack(s, p->program, c->name, c->len, c->count);
 		return;
 	}

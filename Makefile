@@ -70,3 +70,10 @@ clean:
 	rm -rf build shim/libtelem.so tools/telem tools/telem-collector
 
 .PHONY: all test bench install clean
+
+# Code without unwind tables (issue 12, item 7): frame pointers kept, except
+# in leaf functions; no .eh_frame, no .debug_frame for its own functions.
+build/programs/crash_nocfi: tests/programs/crash_nocfi.c
+	@mkdir -p $(@D)
+	$(CC) $(STD) -Wall -Wextra -O2 -fno-omit-frame-pointer -momit-leaf-frame-pointer \
+		-fno-asynchronous-unwind-tables -fno-unwind-tables -g0 -o $@ $< -lpthread

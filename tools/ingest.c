@@ -206,6 +206,7 @@ struct unwind {
 	uint64_t regs[CRASH_MAX_REGS]; /* the state unwinding starts from */
 	int from_return;               /* regs' pc is a return address (bad-pointer fallback) */
 	int cut;                       /* the unwinder wanted bytes past a copy cut at its cap */
+	int dwfl_frames;               /* frames libdw gave so far */
 	Dwarf_Addr pcs[INGEST_MAX_FRAMES];
 	int n;
 };
@@ -322,6 +323,8 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 	.set_initial_registers = set_initial_registers,
 };
 
+static const struct crash_module *module_at(const struct unwind *u, Dwarf_Addr pc);
+
 static int collect_frame(Dwfl_Frame *state, void *arg)
 {
 	struct unwind *u = arg;
@@ -329,6 +332,9 @@ static int collect_frame(Dwfl_Frame *state, void *arg)
 	bool activation;
 	if (!dwfl_frame_pc(state, &pc, &activation) || pc == 0)
 		return DWARF_CB_ABORT;
+	/* A caller outside every module is no return address (a frame-pointer
+	 * chain gone wrong): named "??", and nothing after it is trusted. */
+	int implausible = u->dwfl_frames++ > 0 && !module_at(u, pc);
 	/* A caller's pc is its return address, just past the call (and past the
 	 * function's end when the call was its last instruction). */
 	if (u->from_return) { /* the first frame, taken from the stack: a return address too */
@@ -336,7 +342,7 @@ static int collect_frame(Dwfl_Frame *state, void *arg)
 		u->from_return = 0;
 	}
 	u->pcs[u->n++] = activation ? pc : pc - 1;
-	return u->n < INGEST_MAX_FRAMES ? DWARF_CB_OK : DWARF_CB_ABORT;
+	return u->n < INGEST_MAX_FRAMES && !implausible ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
 
 /* A module loaded from a memfd (dlopen of /proc/self/fd/N): its path says
@@ -421,13 +427,78 @@ static void skip_bad_pc(struct unwind *u)
 	}
 }
 
+static int has_cfi(Dwfl_Module *mod, Dwarf_Addr pc)
+{
+	Dwarf_Addr bias;
+	Dwarf_Frame *frame = NULL;
+	Dwarf_CFI *cfi = dwfl_module_eh_cfi(mod, &bias);
+	if (cfi && dwarf_cfi_addrframe(cfi, pc - bias, &frame) == 0) {
+		free(frame);
+		return 1;
+	}
+	cfi = dwfl_module_dwarf_cfi(mod, &bias);
+	if (cfi && dwarf_cfi_addrframe(cfi, pc - bias, &frame) == 0) {
+		free(frame);
+		return 1;
+	}
+	return 0;
+}
+
+/* Where the return address of an x86_64 function without CFI lies, by
+ * its first instructions: libdw's fallback follows the frame-pointer
+ * chain, which skips the caller of a function that has not set up its
+ * frame (a leaf built -momit-leaf-frame-pointer, or a fault in a
+ * prologue). Returns the offset from sp, or -1 when the chain is right. */
+static int return_slot_without_cfi(struct unwind *u, Dwfl *dwfl, uint64_t pc)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(dwfl, pc);
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	if (!mod || u->h->n_regs != 17 || has_cfi(mod, pc) ||
+	    !dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL))
+		return -1;
+	Dwarf_Word code;
+	uint64_t entry = pc - off, at = entry;
+	if (!module_read(dwfl, entry, &code))
+		return -1;
+	unsigned char b[8];
+	memcpy(b, &code, 8);
+	int i = 0;
+	if (b[0] == 0xf3 && b[1] == 0x0f && b[2] == 0x1e && b[3] == 0xfa) /* endbr64 */
+		i = 4;
+	at = entry + (uint64_t)i;
+	if (b[i] != 0x55) /* no push %rbp: a frameless function, nothing pushed assumed */
+		return 0;
+	if (pc <= at)
+		return 0; /* before the push */
+	if (b[i + 1] == 0x48 && b[i + 2] == 0x89 && b[i + 3] == 0xe5 && pc <= at + 1)
+		return 8; /* pushed, rbp not yet set */
+	return -1;
+}
+
+static void skip_frameless(struct unwind *u, Dwfl *dwfl)
+{
+	const struct crash_header *h = u->h;
+	uint64_t pc = u->regs[h->pc_reg], sp = u->regs[h->sp_reg], ret;
+	int slot = dwfl ? return_slot_without_cfi(u, dwfl, pc) : -1;
+	if (slot < 0 || !stack_read(u, sp + (uint64_t)slot, &ret) || !module_at(u, ret))
+		return;
+	u->pcs[u->n++] = pc;
+	u->regs[h->pc_reg] = ret;
+	u->regs[h->sp_reg] = sp + (uint64_t)slot + 8;
+	u->from_return = 1;
+}
+
 static void unwind_stack(struct unwind *u, Dwfl *dwfl)
 {
 	const pid_t pid = 1; /* any: the state is the record's, not a live process */
 	memcpy(u->regs, u->h->regs, sizeof u->regs);
 	skip_bad_pc(u);
+	if (!u->n)
+		skip_frameless(u, dwfl);
 	if (u->n && !u->from_return)
 		return; /* no way on from a pc in no module */
+	u->dwfl_frames = 0;
 	if (dwfl && dwfl_attach_state(dwfl, NULL, pid, &thread_callbacks, u))
 		dwfl_getthread_frames(dwfl, pid, collect_frame, u); /* errors keep the frames so far */
 	if (u->n == 0)

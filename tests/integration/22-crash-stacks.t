@@ -18,10 +18,10 @@
 # aliases map to their symbol names (__GI_raise = raise, see ALIASES).
 . "$(dirname "$0")/../lib.sh"
 RUN=$PROG/crash_run
-need_built "$RUN" "$PROG/crash_null" "$PROG/crash_abort" "$PROG/crash_assert" "$PROG/crash_divzero" \
+need_built "$RUN" "$PROG/crash_null" "$PROG/crash_fnptr" "$PROG/crash_nocfi" "$PROG/crash_abort" "$PROG/crash_assert" "$PROG/crash_divzero" \
 	"$PROG/crash_trap" "$PROG/crash_recurse" "$PROG/crash_libc" "$PROG/crash_llvm"
 
-CASES=("crash_null" "crash_abort" "crash_assert" "crash_divzero" "crash_trap" "crash_recurse"
+CASES=("crash_null" "crash_fnptr" "crash_fnptr wild" "crash_nocfi" "crash_abort" "crash_assert" "crash_divzero" "crash_trap" "crash_recurse"
 	"crash_recurse thread" "crash_libc" "crash_libc qsort" "crash_llvm")
 
 skip_all() {

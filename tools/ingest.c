@@ -28,6 +28,7 @@
 
 #include "cli.h"
 #include "crashrecord.h"
+#include "stackmodules.h"
 #include "symbolize.h"
 #include "week.h"
 
@@ -275,10 +276,12 @@ static bool stack_read(struct unwind *u, uint64_t addr, uint64_t *result)
 		memcpy(result, u->stack + h->stack_len + (addr - h->stack2_start), sizeof *result);
 		return true;
 	}
+	/* Above a region cut at the cap, within any plausible stack size. */
+	const uint64_t above = 64u << 20;
 	if ((h->stack_len == CRASH_STACK_MAX && addr >= h->stack_start + h->stack_len &&
-	     addr - (h->stack_start + h->stack_len) < CRASH_STACK_MAX) ||
+	     addr - (h->stack_start + h->stack_len) < above) ||
 	    (h->stack2_len == CRASH_STACK_MAX && addr >= h->stack2_start + h->stack2_len &&
-	     addr - (h->stack2_start + h->stack2_len) < CRASH_STACK_MAX))
+	     addr - (h->stack2_start + h->stack2_len) < above))
 		u->cut = 1;
 	return false;
 }
@@ -534,7 +537,21 @@ static int hidden_frame(const struct unwind *u, const struct crash_module *m, in
 	return 0;
 }
 
-static size_t name_frames(const struct unwind *u, Dwfl *dwfl, char *out)
+/* Notes the module of a shown frame, once. */
+static void note_module(struct stack_modules_out *mo, const char *name, const struct crash_module *m)
+{
+	if (!mo)
+		return;
+	for (size_t i = 0; i < mo->n; i++)
+		if (mo->mods[i].m == m)
+			return;
+	if (mo->n < INGEST_MAX_FRAMES) {
+		snprintf(mo->mods[mo->n].name, sizeof mo->mods[mo->n].name, "%s", name);
+		mo->mods[mo->n++].m = m;
+	}
+}
+
+static size_t name_frames(const struct unwind *u, Dwfl *dwfl, char *out, struct stack_modules_out *mo)
 {
 	char buf[2 * CF_MAX_NAME + 2], frame[CF_MAX_NAME + 1], module[CRASH_PATH_MAX];
 	size_t len = (size_t)snprintf(buf, sizeof buf, "%s", u->h->kind == CRASH_ICE ? "crash/ice" : "crash/crash");
@@ -548,6 +565,7 @@ static size_t name_frames(const struct unwind *u, Dwfl *dwfl, char *out)
 			continue;
 		if (m) {
 			module_name(u->h, m, module, sizeof module);
+			note_module(mo, module, m);
 			n = frame_name(dwfl ? dwfl_addrmodule(dwfl, u->pcs[i]) : NULL, u->pcs[i], module, m->bias,
 				       frame, sizeof frame);
 		} else {
@@ -568,7 +586,7 @@ static size_t name_frames(const struct unwind *u, Dwfl *dwfl, char *out)
 	return len;
 }
 
-size_t crash_record_stack_name(const unsigned char *data, char *out, int *frames)
+size_t crash_record_stack_name(const unsigned char *data, char *out, int *frames, struct stack_modules_out *mo)
 {
 	const struct crash_header *h = (const void *)data;
 	struct unwind u = {.h = h, .mods = (const void *)(data + sizeof *h)};
@@ -581,7 +599,7 @@ size_t crash_record_stack_name(const unsigned char *data, char *out, int *frames
 		dwfl_report_end(dwfl, NULL, NULL);
 	}
 	unwind_stack(&u, dwfl);
-	size_t len = name_frames(&u, dwfl, out);
+	size_t len = name_frames(&u, dwfl, out, mo);
 	dwfl_end(dwfl);
 	*frames = u.n;
 	return len;
@@ -746,18 +764,23 @@ static int ingest_checked(const char *dir, const char *path, const unsigned char
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	static char name[CF_MAX_NAME + 1];
+	static struct stack_modules_out mods;
 	int frames;
-	size_t len = crash_record_stack_name(data, name, &frames);
+	mods.n = 0;
+	size_t len = crash_record_stack_name(data, name, &frames, &mods);
 	double unwound = ms_since(&t0);
 	if (count_stack(dir, (const void *)data, name, len) != 0)
 		return 1; /* kept: the record is fine, the counter file is not */
+	/* Only for --symbolize and the upload filter: a failure is said, and
+	 * the crash stays counted. */
+	int status = stack_modules_add(dir, name, len, mods.mods, mods.n) != 0;
 	if (unlink(path) < 0 && errno != ENOENT)
 		return fail(path, "counted, but cannot delete: %s", strerror(errno));
 	const char *debug = getenv("TELEM_DEBUG");
 	if (debug && strcmp(debug, "1") == 0)
 		fprintf(stderr, "telem: %s: %d frames, named in %.1f ms, ingested in %.1f ms\n", path, frames,
 			unwound, ms_since(&t0));
-	return 0;
+	return status;
 }
 
 static int ingest_file(const char *dir, const char *crash, const char *name)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "counterfile.h"
+#include "stackmodules.h"
 
 #define INGEST_MAX_FRAMES 32
 
@@ -28,7 +29,12 @@ unsigned char *crash_record_current(const unsigned char *data, size_t *len);
 
 /* The stack counter name of a checked, current-version record ("crash/crash\n<frame>..."),
  * at most CF_MAX_NAME bytes by Go's truncation rule; out holds
- * CF_MAX_NAME + 1. Returns the name's length; *frames gets the frame count. */
-size_t crash_record_stack_name(const unsigned char *data, char *out, int *frames);
+ * CF_MAX_NAME + 1. Returns the name's length; *frames gets the frame count;
+ * mo (may be NULL) the modules of the frames shown. */
+struct stack_modules_out {
+	struct stack_module mods[INGEST_MAX_FRAMES];
+	size_t n;
+};
+size_t crash_record_stack_name(const unsigned char *data, char *out, int *frames, struct stack_modules_out *mo);
 
 #endif

@@ -420,8 +420,17 @@ static const char *call_file(Dwarf_Die *die, Dwarf_Die *cu)
 static char *describe(struct symbolizer *s, Dwfl_Module *mod, GElf_Addr addr)
 {
 	Dwarf_Addr bias;
-	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias), *scopes = NULL;
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias), *scopes = NULL, innermost;
 	int n = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
+	/* dwarf_getscopes follows an inlined function into its abstract
+	 * definition; the concrete chain (what it was inlined into) is the
+	 * innermost scope's parents. */
+	if (n > 0) {
+		innermost = scopes[0];
+		free(scopes);
+		scopes = NULL;
+		n = dwarf_getscopes_die(&innermost, &scopes);
+	}
 	Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
 	int lineno = 0;
 	const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
@@ -497,7 +506,7 @@ char *symbolizer_resolve(struct symbolizer *s, const char *frame, json_t *module
 		memcpy(fn, bang + 1, flen);
 		fn[flen] = 0;
 		if (symbol_address(m->mod, fn, &base) < 0) {
-			*why = why_fmt("%s has no symbol %s", m->path, fn);
+			*why = why_fmt("%s (the very build) has no symbols for %s", m->path, fn);
 			return NULL;
 		}
 	}

@@ -21,8 +21,10 @@
 #include "cli.h"
 #include "countermodel.h"
 #include "mode.h"
+#include "placeholder.h"
 #include "report_json.h"
 #include "report_versions.h"
+#include "stackmodules.h"
 #include "week.h"
 
 struct week_file {
@@ -224,8 +226,37 @@ static size_t stack_cut(const char *name, size_t len, int depth)
 	return len;
 }
 
+/* Stack names made for the upload (placeholder.h), freed once it is written. */
+static char **made_names;
+static size_t n_made_names;
+
+static void free_made_names(void)
+{
+	for (size_t i = 0; i < n_made_names; i++)
+		free(made_names[i]);
+	free(made_names);
+	made_names = NULL;
+	n_made_names = 0;
+}
+
+/* The stack as it may be uploaded: other modules' frames as placeholders. */
+static struct rcount upload_stack(const struct rcount *s, const char *program, const struct config_program *rule,
+				  json_t *modules)
+{
+	size_t len;
+	char *name = placeholder_stack(s->name, s->len, program, rule, modules, &len);
+	char **grown = name ? realloc(made_names, (n_made_names + 1) * sizeof *grown) : NULL;
+	if (!grown) {
+		free(name);
+		return *s;
+	}
+	made_names = grown;
+	made_names[n_made_names++] = name;
+	return (struct rcount){name, len, s->count};
+}
+
 static void filter_program(const struct rprogram *p, const struct config_program *rule, double x,
-			   struct rprogram *q)
+			   struct rprogram *q, json_t *modules)
 {
 	*q = *p;
 	q->human = NULL;
@@ -241,14 +272,17 @@ static void filter_program(const struct rprogram *p, const struct config_program
 		const struct rcount *s = &p->stacks[i];
 		size_t first = (size_t)((const char *)memchr(s->name, '\n', s->len) - s->name);
 		const struct config_rate *c = config_stack(rule, s->name, first);
-		if (c && x < c->rate)
-			q->stacks[q->n_stacks++] = (struct rcount){s->name, stack_cut(s->name, s->len, c->depth), s->count};
+		if (c && x < c->rate) {
+			struct rcount u = upload_stack(s, p->program, rule, modules);
+			q->stacks[q->n_stacks++] = (struct rcount){u.name, stack_cut(u.name, u.len, c->depth), u.count};
+		}
 	}
 	sort_combine(q->stacks, &q->n_stacks); /* cut stacks may now be equal */
 }
 
 /* Go's createReport, part 2: the programs, counters and stacks the config names. */
-static void filter_report(const struct report *all, const struct upload_config *cfg, struct report *out)
+static void filter_report(const struct report *all, const struct upload_config *cfg, struct report *out,
+			  json_t *modules)
 {
 	*out = *all;
 	out->programs = NULL;
@@ -261,7 +295,7 @@ static void filter_report(const struct report *all, const struct upload_config *
 		if (!rule)
 			continue;
 		out->programs = realloc(out->programs, (out->n + 1) * sizeof *out->programs);
-		filter_program(p, rule, all->x, &out->programs[out->n++]);
+		filter_program(p, rule, all->x, &out->programs[out->n++], modules);
 	}
 }
 
@@ -324,9 +358,12 @@ static int write_week(struct run *run, struct report *all, const struct upload_c
 	struct report up;
 	int upload = cfg && all->x < cfg->sample_rate;
 	if (upload) {
-		filter_report(all, cfg, &up);
+		json_t *modules = stack_modules_load(run->dir);
+		filter_report(all, cfg, &up, modules);
 		int rc = write_report(run, &up, "", 0);
 		free_programs(&up);
+		free_made_names();
+		json_decref(modules);
 		if (rc < 0)
 			return -1;
 	}

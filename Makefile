@@ -156,3 +156,9 @@ install-shims:
 build/unit/test_upload_rules: tests/unit/test_upload_rules.c tools/config.c tools/jsontext.c tools/config.h tools/jsontext.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) -O1 -g -Ishim -Itools -o $@ tests/unit/test_upload_rules.c tools/config.c tools/jsontext.c -ljansson -lcmocka
+# Code without unwind tables (issue 12, item 7): frame pointers kept, except
+# in leaf functions; no .eh_frame, no .debug_frame for its own functions.
+build/programs/crash_nocfi: tests/programs/crash_nocfi.c
+	@mkdir -p $(@D)
+	$(CC) $(STD) -Wall -Wextra -O2 -fno-omit-frame-pointer -momit-leaf-frame-pointer \
+		-fno-asynchronous-unwind-tables -fno-unwind-tables -g0 -o $@ $< -lpthread

@@ -56,19 +56,50 @@ static int describe_module(struct crash_module *m, const ElfW(Phdr) *ph, size_t 
 	return m->end > m->start ? 0 : -1;
 }
 
+/* DT_SONAME from the dynamic section in memory. glibc has relocated the
+ * d_ptr entries in place on most architectures, musl has not: an address
+ * outside the module is taken as a vaddr. */
+static void module_soname(struct crash_module *m, const ElfW(Dyn) *dyn)
+{
+	uint64_t strtab = 0, soname = ~0ull;
+	for (int i = 0; dyn && dyn[i].d_tag != DT_NULL && i < 512; i++) {
+		if (dyn[i].d_tag == DT_STRTAB)
+			strtab = dyn[i].d_un.d_ptr;
+		else if (dyn[i].d_tag == DT_SONAME)
+			soname = dyn[i].d_un.d_val;
+	}
+	m->soname[0] = 0;
+	if (!strtab || soname == ~0ull)
+		return;
+	if (strtab < m->start || strtab >= m->end)
+		strtab += m->bias;
+	if (strtab < m->start || strtab + soname >= m->end)
+		return;
+	const char *s = (const char *)(strtab + soname);
+	size_t n = 0;
+	while (n < sizeof m->soname - 1 && strtab + soname + n < m->end && s[n])
+		n++;
+	bytes_copy(m->soname, s, n);
+	m->soname[n] = 0;
+}
+
 static uint32_t write_modules(int fd, const unsigned long *auxv_phdr, unsigned long phnum)
 {
 	uint32_t n = 0;
+	uint64_t self = (uint64_t)(uintptr_t)&write_modules;
 	for (const struct link_map *l = libc_loaded_objects(); l && n < CRASH_MAX_MODULES; l = l->l_next) {
-		struct crash_module m;
+		static struct crash_module m; /* one crashing thread at a time (signals.c) */
 		const ElfW(Phdr) *ph;
 		size_t count;
+		for (size_t i = 0; i < sizeof m; i++) /* no stale bytes in the record */
+			((volatile char *)&m)[i] = 0;
 		if (!l->l_name || !l->l_name[0]) { /* the main program */
 			if (!auxv_phdr)
 				continue;
 			ph = (const void *)auxv_phdr;
 			count = phnum;
 			copy_str(m.path, sizeof m.path, telem.id.path);
+			m.flags = CRASH_MODULE_MAIN;
 		} else {
 			const ElfW(Ehdr) *eh = (const void *)l->l_addr;
 			if (l->l_addr == 0 || !bytes_equal(eh->e_ident, ELFMAG, SELFMAG))
@@ -78,21 +109,33 @@ static uint32_t write_modules(int fd, const unsigned long *auxv_phdr, unsigned l
 			copy_str(m.path, sizeof m.path, l->l_name);
 		}
 		unsigned long bias = l->l_addr;
-		if (describe_module(&m, ph, count, bias) == 0 && sys_write(fd, &m, sizeof m) == (long)sizeof m)
+		if (describe_module(&m, ph, count, bias) != 0)
+			continue;
+		module_soname(&m, m.flags & CRASH_MODULE_MAIN ? 0 : l->l_ld);
+		if (self >= m.start && self < m.end)
+			m.flags |= CRASH_MODULE_TELEM;
+		if (sys_write(fd, &m, sizeof m) == (long)sizeof m)
 			n++;
 	}
 	return n;
 }
 
 /* Copies the stack from sp with write(2): an unmapped page makes write
- * fail with EFAULT instead of faulting in the handler. */
-static uint64_t write_stack(int fd, uint64_t *start)
+ * fail with EFAULT instead of faulting in the handler. Never at or past
+ * limit (the main thread's argv: the argument and environment strings
+ * above it are the host's secrets, and no frame lies there). */
+static uint64_t write_stack(int fd, uint64_t *start, uint64_t limit)
 {
 	uint64_t done = 0, sp = *start;
+	if (sp >= limit) /* another stack than the main thread's */
+		limit = UINT64_MAX;
 	/* After a stack overflow the stack pointer sits in the guard area: the
 	 * frames worth having start at the first readable page above it. */
-	for (int skipped = 0; skipped < 16; skipped++) {
-		long w = sys_write(fd, (const void *)(uintptr_t)sp, 4096 - (sp & 4095));
+	for (int skipped = 0; skipped < 16 && sp < limit; skipped++) {
+		uint64_t first = 4096 - (sp & 4095);
+		if (limit - sp < first)
+			first = limit - sp;
+		long w = sys_write(fd, (const void *)(uintptr_t)sp, first);
 		if (w > 0) {
 			done = (uint64_t)w;
 			break;
@@ -100,10 +143,13 @@ static uint64_t write_stack(int fd, uint64_t *start)
 		sp = (sp | 4095) + 1;
 	}
 	*start = sp;
-	while (done && done < CRASH_STACK_MAX) {
+	uint64_t max = sp < limit && limit - sp < CRASH_STACK_MAX ? limit - sp : CRASH_STACK_MAX;
+	if (sp >= limit)
+		max = 0;
+	while (done && done < max) {
 		uint64_t addr = sp + done, chunk = 4096 - (addr & 4095);
-		if (done + chunk > CRASH_STACK_MAX)
-			chunk = CRASH_STACK_MAX - done;
+		if (done + chunk > max)
+			chunk = max - done;
 		long w = sys_write(fd, (const void *)(uintptr_t)addr, chunk);
 		if (w <= 0)
 			break;
@@ -193,11 +239,12 @@ void crash_capture2(enum crash_kind kind, int sig, const siginfo_t *si, const uc
 	if (ok) {
 		h.n_modules = write_modules(fd, (const unsigned long *)auxv_phdr_value(AT_PHDR),
 					    auxv_phdr_value(AT_PHNUM));
-		h.stack_len = write_stack(fd, &h.stack_start);
+		uint64_t top = (uint64_t)(uintptr_t)telem.argv;
+		h.stack_len = write_stack(fd, &h.stack_start, top);
 		/* The regions must not overlap: the second only when it is elsewhere. */
 		if (sp2 && (sp2 + CRASH_STACK_MAX <= h.stack_start || sp2 >= h.stack_start + h.stack_len)) {
 			h.stack2_start = sp2;
-			h.stack2_len = write_stack(fd, &h.stack2_start);
+			h.stack2_len = write_stack(fd, &h.stack2_start, top);
 		}
 		h.complete = 1;
 		sys_pwrite(fd, &h, sizeof h, 0);

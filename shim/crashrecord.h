@@ -4,7 +4,9 @@
  * Layout (host byte order, written with write(2) only):
  *   struct crash_header        fixed size, magic "TELEMCR1"
  *   struct crash_module[n_modules]
- *   stack bytes [stack_len]    copied from regs[sp] upwards
+ *   stack bytes [stack_len]    copied from regs[sp] upwards, never past
+ *                              the main thread's argv (the argument and
+ *                              environment strings lie above it)
  *   stack bytes [stack2_len]   a second region: when the crash happened in
  *                              a host handler running on an alternate stack
  *                              (LLVM re-raises from there), the interrupted
@@ -21,7 +23,10 @@
 #include <stdint.h>
 
 #define CRASH_MAGIC "TELEMCR1"
-#define CRASH_VERSION 2
+/* 3: modules carry flags and a soname. Version-2 records (modules of
+ * CRASH_MODULE_V2_SIZE bytes, no flags) are still read by the tools. */
+#define CRASH_VERSION 3
+#define CRASH_MODULE_V2_SIZE 304
 #define CRASH_MAX_REGS 34
 #define CRASH_MAX_MODULES 256
 #define CRASH_STACK_MAX (128u << 10)
@@ -77,7 +82,14 @@ struct crash_module {
 	uint64_t start, end;   /* lowest and highest address of its PT_LOAD segments */
 	uint8_t build_id[20];
 	uint32_t build_id_len;
-	char path[CRASH_PATH_MAX];
+	char path[CRASH_PATH_MAX]; /* as loaded; local only (--symbolize), never in a name */
+	uint32_t flags;        /* CRASH_MODULE_* */
+	char soname[60];       /* DT_SONAME when the module has one, "" otherwise */
+};
+
+enum crash_module_flags {
+	CRASH_MODULE_MAIN = 1,  /* the program itself (whatever its path looks like) */
+	CRASH_MODULE_TELEM = 2, /* libtelem.so: its frames are never shown */
 };
 
 #endif

@@ -371,6 +371,7 @@ EXPORT int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(v
 	while (*envp)
 		envp++;
 	telem.auxv = (const unsigned long *)(envp + 1);
+	telem.argv = argv;
 	host_main = main;
 	/* Without every function we need, the host starts untouched. */
 	main_fn entry = libc_resolve(&libc, telem.auxv) == 0 ? libc.main_exits ? main_then_exit : wrapped_main : main;

@@ -30,6 +30,7 @@ struct telem_state {
 	char today_str[11]; /* the same as YYYY-MM-DD */
 	const unsigned long *auxv;
 	char **envp;       /* as the host started (for the upload trigger) */
+	char **argv;       /* the main thread's argv: crash stack copies stop below it */
 };
 
 HIDDEN extern struct telem_state telem;

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "countermodel.h"
 #include "ingest.h"
+#include "stackmodules.h"
 #include "symbolize.h"
 
 struct stack {
@@ -100,10 +101,13 @@ static int by_count(const void *a, const void *b)
 }
 
 /* Frames: the lines after the counter's first ("crash/crash"). */
-static json_t *frames_json(const struct stack *s, struct symbolizer *sym, json_t **resolved)
+static json_t *frames_json(const struct stack *s, struct symbolizer *sym, json_t *modules, json_t **resolved,
+			   json_t **unresolved)
 {
 	json_t *frames = json_array();
 	*resolved = sym ? json_array() : NULL;
+	*unresolved = sym ? json_array() : NULL;
+	json_t *mods = json_object_get(modules, s->name);
 	const char *nl = memchr(s->name, '\n', s->len), *end = s->name + s->len;
 	for (const char *p = nl ? nl + 1 : end; p < end;) {
 		const char *e = memchr(p, '\n', (size_t)(end - p));
@@ -111,9 +115,12 @@ static json_t *frames_json(const struct stack *s, struct symbolizer *sym, json_t
 		char *frame = strndup(p, n);
 		json_array_append_new(frames, json_stringn(frame, n));
 		if (sym) {
-			char *r = symbolizer_resolve(sym, frame, s->program, s->version);
+			char *why = NULL;
+			char *r = symbolizer_resolve(sym, frame, mods, s->program, s->version, &why);
 			json_array_append_new(*resolved, r ? json_string(r) : json_null());
+			json_array_append_new(*unresolved, why ? json_string(why) : json_null());
 			free(r);
+			free(why);
 		}
 		free(frame);
 		p += n + 1;
@@ -121,10 +128,10 @@ static json_t *frames_json(const struct stack *s, struct symbolizer *sym, json_t
 	return frames;
 }
 
-static json_t *stack_json(const struct stack *s, struct symbolizer *sym)
+static json_t *stack_json(const struct stack *s, struct symbolizer *sym, json_t *modules)
 {
-	json_t *resolved;
-	json_t *frames = frames_json(s, sym, &resolved);
+	json_t *resolved, *unresolved;
+	json_t *frames = frames_json(s, sym, modules, &resolved, &unresolved);
 	size_t kind_len = strcspn(s->name + 6, "\n");
 	json_t *o = json_pack("{s:s%, s:s%, s:I, s:s, s:s, s:s, s:s, s:o}", "stack", s->name, s->len, "kind",
 			      s->name + 6, kind_len, "count", (json_int_t)s->count, "program", s->program,
@@ -132,25 +139,42 @@ static json_t *stack_json(const struct stack *s, struct symbolizer *sym)
 			      frames);
 	if (resolved)
 		json_object_set_new(o, "symbolized", resolved);
+	if (unresolved) /* what was missing, where symbolized is null */
+		json_object_set_new(o, "missing", unresolved);
 	return o;
 }
 
-static void print_stack(const struct stack *s, struct symbolizer *sym)
+/* "\n" between inlined functions: each on a line of its own, indented. */
+static void print_resolved(const char *r)
 {
-	json_t *resolved;
-	json_t *frames = frames_json(s, sym, &resolved);
+	fputs("    (", stdout);
+	for (; *r; r++) {
+		if (*r == '\n')
+			fputs(")\n                                (", stdout);
+		else
+			putchar(*r);
+	}
+	putchar(')');
+}
+
+static void print_stack(const struct stack *s, struct symbolizer *sym, json_t *modules)
+{
+	json_t *resolved, *unresolved;
+	json_t *frames = frames_json(s, sym, modules, &resolved, &unresolved);
 	int kind_len = (int)strcspn(s->name, "\n");
 	printf("%8llu  %.*s  %s %s  first %s  last %s\n", (unsigned long long)s->count, kind_len, s->name,
 	       s->program, s->version, s->first, s->last);
 	for (size_t i = 0; i < json_array_size(frames); i++) {
 		printf("          %s", json_string_value(json_array_get(frames, i)));
 		const char *r = resolved ? json_string_value(json_array_get(resolved, i)) : NULL;
+		const char *why = unresolved ? json_string_value(json_array_get(unresolved, i)) : NULL;
 		if (resolved)
-			printf("    (%s)", r ? r : "not found here");
+			print_resolved(r ? r : why ? why : "not found here");
 		putchar('\n');
 	}
 	json_decref(frames);
 	json_decref(resolved);
+	json_decref(unresolved);
 }
 
 static int parse_options(int argc, char **argv, struct cli *cli, int *symbolize)
@@ -183,12 +207,13 @@ int cmd_crashes(struct cli *cli, int argc, char **argv)
 	if (all.n)
 		qsort(all.s, all.n, sizeof *all.s, by_count);
 	struct symbolizer *sym = symbolize ? symbolizer_new() : NULL;
+	json_t *modules = symbolize ? stack_modules_load(cli->dir) : NULL;
 	json_t *out = cli->json ? json_array() : NULL;
 	for (size_t i = 0; i < all.n; i++) {
 		if (out)
-			json_array_append_new(out, stack_json(&all.s[i], sym));
+			json_array_append_new(out, stack_json(&all.s[i], sym, modules));
 		else
-			print_stack(&all.s[i], sym);
+			print_stack(&all.s[i], sym, modules);
 	}
 	if (out) {
 		json_dumpf(out, stdout, JSON_INDENT(2));
@@ -204,5 +229,6 @@ int cmd_crashes(struct cli *cli, int argc, char **argv)
 	}
 	free(all.s);
 	symbolizer_free(sym);
+	json_decref(modules);
 	return status;
 }

@@ -290,8 +290,9 @@ static int check_rates(struct checker *c, json_t *prog, const char *key, struct 
 
 static int check_program(struct checker *c, struct upload_config *cfg, json_t *prog, struct config_program *p)
 {
-	static const char *const fields[] = {"Name", "Versions", "Counters", "Stacks", NULL};
+	static const char *const fields[] = {"Name", "Versions", "Counters", "Stacks", "Modules", NULL};
 	const char *name;
+	int any_module;
 	if (!json_is_object(prog))
 		return bad(c, "must be an object {\"Name\", \"Versions\", \"Counters\", \"Stacks\"}");
 	if (check_members(c, prog, fields) < 0 || get_name(c, prog, "Name", &name) < 0)
@@ -303,7 +304,8 @@ static int check_program(struct checker *c, struct upload_config *cfg, json_t *p
 	if (!(p->name = strdup(name)))
 		return bad(c, "out of memory");
 	if (get_names(c, prog, "Versions", 0, &p->versions, &p->n_versions, &p->any_version) < 0 ||
-	    check_rates(c, prog, "Counters", p, check_counter) < 0 || check_rates(c, prog, "Stacks", p, check_stack) < 0)
+	    check_rates(c, prog, "Counters", p, check_counter) < 0 || check_rates(c, prog, "Stacks", p, check_stack) < 0 ||
+	    get_names(c, prog, "Modules", 0, &p->modules, &p->n_modules, &any_module) < 0)
 		return -1;
 	sort_unique(p->counters, &p->n_counters);
 	sort_unique(p->stacks, &p->n_stacks);
@@ -501,6 +503,7 @@ void config_free(struct upload_config *c)
 		free_strings(p->versions, p->n_versions);
 		free_rates(p->counters, p->n_counters);
 		free_rates(p->stacks, p->n_stacks);
+		free_strings(p->modules, p->n_modules);
 	}
 	free(c->programs);
 	free_strings(c->goos, c->n_goos);

@@ -8,7 +8,8 @@
  *    "Programs": [{"Name": "gcc",
  *                  "Versions": ["fe89f8172cfb", "12.2.0"],   absent = any
  *                  "Counters": [{"Name": "gcc/flag:{-O0,-O2}", "Rate": 1}],
- *                  "Stacks": [{"Name": "crash/crash", "Rate": 1, "Depth": 16}]}]}
+ *                  "Stacks": [{"Name": "crash/crash", "Rate": 1, "Depth": 16}],
+ *                  "Modules": ["libplug.so"]}]}     optional: see placeholder.h
  *
  * One parser for the client (telem) and the server (telem-collector), so
  * that a config one accepts the other accepts too. It is strict: unknown
@@ -40,6 +41,8 @@ struct config_program {
 	size_t n_counters;
 	struct config_rate *stacks;
 	size_t n_stacks;
+	char **modules; /* "Modules": module names uploaded as they are (placeholder.h) */
+	size_t n_modules;
 };
 
 struct upload_config {

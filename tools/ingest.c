@@ -30,6 +30,7 @@
 #include "privdir.h"
 #include "crashrecord.h"
 #include "ingest_bug.h"
+#include "stackmodules.h"
 #include "symbolize.h"
 #include "week.h"
 
@@ -70,16 +71,22 @@ static int expected_file_name(const struct crash_header *h, char *out, size_t ca
 	return t.overflow ? -1 : 0;
 }
 
+/* Version 2 modules are version 3's without the fields after path. */
+static size_t module_size_of(uint32_t version)
+{
+	return version == 2 ? CRASH_MODULE_V2_SIZE : sizeof(struct crash_module);
+}
+
 static int check_sizes(const struct crash_header *h, size_t len, char *why, size_t cap)
 {
 	if (memcmp(h->magic, CRASH_MAGIC, 8) != 0)
 		return why_fmt(why, cap, "not a crash record (bad magic)");
-	if (h->format_version != CRASH_VERSION)
-		return why_fmt(why, cap, "record format %u, this telem reads %d", h->format_version,
+	if (h->format_version != 2 && h->format_version != CRASH_VERSION)
+		return why_fmt(why, cap, "record format %u, this telem reads 2 and %d", h->format_version,
 			       CRASH_VERSION);
-	if (h->header_size != sizeof *h || h->module_size != sizeof(struct crash_module))
+	if (h->header_size != sizeof *h || h->module_size != module_size_of(h->format_version))
 		return why_fmt(why, cap, "header/module size %u/%u, expected %zu/%zu", h->header_size,
-			       h->module_size, sizeof *h, sizeof(struct crash_module));
+			       h->module_size, sizeof *h, module_size_of(h->format_version));
 	if (h->kind != CRASH_SIGNAL && h->kind != CRASH_ICE && h->kind != CRASH_BUG)
 		return why_fmt(why, cap, "unknown crash kind %u", h->kind);
 	if (h->n_regs == 0 || h->n_regs > CRASH_MAX_REGS || h->sp_reg >= h->n_regs ||
@@ -95,7 +102,7 @@ static int check_sizes(const struct crash_header *h, size_t len, char *why, size
 		return why_fmt(why, cap, "stack wraps around the address space");
 	if (h->stack2_len > CRASH_STACK_MAX || h->stack2_start + h->stack2_len < h->stack2_start)
 		return why_fmt(why, cap, "second stack region out of range");
-	uint64_t want = sizeof *h + (uint64_t)h->n_modules * sizeof(struct crash_module) + h->stack_len +
+	uint64_t want = sizeof *h + (uint64_t)h->n_modules * h->module_size + h->stack_len +
 			h->stack2_len;
 	if (len < want) {
 		why_fmt(why, cap, "truncated: %zu bytes, the header says %llu", len, (unsigned long long)want);
@@ -124,15 +131,19 @@ static int check_identity(const struct crash_header *h, char *why, size_t cap)
 	return 0;
 }
 
-static int check_modules(const struct crash_module *m, uint32_t n, char *why, size_t cap)
+static int check_modules(const unsigned char *base, const struct crash_header *h, char *why, size_t cap)
 {
-	for (uint32_t i = 0; i < n; i++) {
-		if (!memchr(m[i].path, 0, sizeof m[i].path))
+	for (uint32_t i = 0; i < h->n_modules; i++) {
+		struct crash_module m = {0};
+		memcpy(&m, base + (size_t)i * h->module_size, h->module_size);
+		if (!memchr(m.path, 0, sizeof m.path))
 			return why_fmt(why, cap, "module %u: path not terminated", i);
-		if (m[i].build_id_len > sizeof m[i].build_id)
-			return why_fmt(why, cap, "module %u: build-id of %u bytes", i, m[i].build_id_len);
+		if (h->format_version >= 3 && !memchr(m.soname, 0, sizeof m.soname))
+			return why_fmt(why, cap, "module %u: soname not terminated", i);
+		if (m.build_id_len > sizeof m.build_id)
+			return why_fmt(why, cap, "module %u: build-id of %u bytes", i, m.build_id_len);
 		/* Frames are named by start - bias and above: ELF addresses only. */
-		if (m[i].start >= m[i].end || m[i].bias > m[i].start)
+		if (m.start >= m.end || m.bias > m.start)
 			return why_fmt(why, cap, "module %u: bad address range", i);
 	}
 	return 0;
@@ -152,7 +163,41 @@ int crash_record_check(const unsigned char *data, size_t len, char *why, size_t 
 	int rc = check_sizes(h, len, why, cap);
 	if (rc == 0)
 		rc = check_identity(h, why, cap);
-	return rc ? rc : check_modules((const void *)(data + sizeof *h), h->n_modules, why, cap);
+	return rc ? rc : check_modules(data + sizeof *h, h, why, cap);
+}
+
+/* A version-2 record had no module flags: the main program was the module
+ * with an empty or /proc/ path, telem's own known by its file name. */
+static uint32_t v2_flags(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	uint32_t f = path[0] == 0 || strncmp(path, "/proc/", 6) == 0 ? CRASH_MODULE_MAIN : 0;
+	return f | (strcmp(base, "libtelem.so") == 0 ? CRASH_MODULE_TELEM : 0);
+}
+
+unsigned char *crash_record_current(const unsigned char *data, size_t *len)
+{
+	const struct crash_header *h = (const void *)data;
+	size_t mods = (size_t)h->n_modules * sizeof(struct crash_module);
+	size_t stacks = *len - sizeof *h - (size_t)h->n_modules * h->module_size;
+	unsigned char *out = malloc(sizeof *h + mods + stacks);
+	if (!out)
+		return NULL;
+	memcpy(out, data, sizeof *h);
+	struct crash_header *oh = (void *)out;
+	for (uint32_t i = 0; i < h->n_modules; i++) {
+		struct crash_module m = {0};
+		memcpy(&m, data + sizeof *h + (size_t)i * h->module_size, h->module_size);
+		if (h->format_version == 2)
+			m.flags = v2_flags(m.path);
+		memcpy(out + sizeof *h + (size_t)i * sizeof m, &m, sizeof m);
+	}
+	memcpy(out + sizeof *h + mods, data + sizeof *h + (size_t)h->n_modules * h->module_size, stacks);
+	oh->format_version = CRASH_VERSION;
+	oh->module_size = sizeof(struct crash_module);
+	*len = sizeof *h + mods + stacks;
+	return out;
 }
 
 /* ---- offline unwinding ---- */
@@ -161,17 +206,35 @@ struct unwind {
 	const struct crash_header *h;
 	const struct crash_module *mods;
 	const unsigned char *stack;
+	uint64_t regs[CRASH_MAX_REGS]; /* the state unwinding starts from */
+	int from_return;               /* regs' pc is a return address (bad-pointer fallback) */
+	int cut;                       /* the unwinder wanted bytes past a copy cut at its cap */
+	int dwfl_frames;               /* frames libdw gave so far */
 	Dwarf_Addr pcs[INGEST_MAX_FRAMES];
 	int n;
 };
 
-static char *debuginfo_path;
-/* Modules whose file is gone are looked up by build-id: the debug
- * directories, and debuginfod when DEBUGINFOD_URLS is set (libdw's own). */
+/* Ingestion names frames from the crashed modules alone: no separate debug
+ * files, no build-id directories, no debuginfod (no network, and names
+ * that are the same on every machine). --symbolize may use them. */
+static int no_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base, char **file,
+		  Elf **elf)
+{
+	(void)mod, (void)userdata, (void)name, (void)base, (void)file, (void)elf;
+	return -1;
+}
+
+static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
+			const char *file, const char *debuglink, GElf_Word crc, char **debuginfo)
+{
+	(void)mod, (void)userdata, (void)name, (void)base, (void)file, (void)debuglink, (void)crc;
+	(void)debuginfo;
+	return -1;
+}
+
 static const Dwfl_Callbacks offline_callbacks = {
-	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.debuginfo_path = &debuginfo_path,
+	.find_elf = no_elf,
+	.find_debuginfo = no_debuginfo,
 };
 
 /* Bytes of a module at addr, from its file: what CFI expressions may read
@@ -200,19 +263,36 @@ static bool module_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result)
 	return false;
 }
 
-static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+/* A word of the recorded stack regions; notes reads just past a region
+ * that the shim cut at CRASH_STACK_MAX (the stack went on). */
+static bool stack_read(struct unwind *u, uint64_t addr, uint64_t *result)
 {
-	const struct unwind *u = arg;
-	uint64_t start = u->h->stack_start;
+	const struct crash_header *h = u->h;
 	if (addr + sizeof *result < addr)
 		return false;
-	if (addr >= start && addr + sizeof *result <= start + u->h->stack_len) {
-		memcpy(result, u->stack + (addr - start), sizeof *result);
+	if (addr >= h->stack_start && addr + sizeof *result <= h->stack_start + h->stack_len) {
+		memcpy(result, u->stack + (addr - h->stack_start), sizeof *result);
 		return true;
 	}
-	uint64_t start2 = u->h->stack2_start;
-	if (u->h->stack2_len && addr >= start2 && addr + sizeof *result <= start2 + u->h->stack2_len) {
-		memcpy(result, u->stack + u->h->stack_len + (addr - start2), sizeof *result);
+	if (h->stack2_len && addr >= h->stack2_start && addr + sizeof *result <= h->stack2_start + h->stack2_len) {
+		memcpy(result, u->stack + h->stack_len + (addr - h->stack2_start), sizeof *result);
+		return true;
+	}
+	/* Above a region cut at the cap, within any plausible stack size. */
+	const uint64_t above = 64u << 20;
+	if ((h->stack_len == CRASH_STACK_MAX && addr >= h->stack_start + h->stack_len &&
+	     addr - (h->stack_start + h->stack_len) < above) ||
+	    (h->stack2_len == CRASH_STACK_MAX && addr >= h->stack2_start + h->stack2_len &&
+	     addr - (h->stack2_start + h->stack2_len) < above))
+		u->cut = 1;
+	return false;
+}
+
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	uint64_t v;
+	if (stack_read(arg, addr, &v)) {
+		*result = v;
 		return true;
 	}
 	return module_read(dwfl, addr, result);
@@ -231,13 +311,14 @@ static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
  * at a time, so a number this architecture lacks costs only itself. */
 static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
 {
-	const struct crash_header *h = ((const struct unwind *)arg)->h;
+	const struct unwind *u = arg;
+	const struct crash_header *h = u->h;
 	for (uint32_t i = 0; i < h->n_regs; i++) {
-		Dwarf_Word v = h->regs[i];
+		Dwarf_Word v = u->regs[i];
 		if (!dwfl_thread_state_registers(thread, (int)i, 1, &v) && i == h->sp_reg)
 			return false;
 	}
-	dwfl_thread_state_register_pc(thread, h->regs[h->pc_reg]);
+	dwfl_thread_state_register_pc(thread, u->regs[h->pc_reg]);
 	return true;
 }
 
@@ -247,6 +328,8 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 	.set_initial_registers = set_initial_registers,
 };
 
+static const struct crash_module *module_at(const struct unwind *u, Dwarf_Addr pc);
+
 static int collect_frame(Dwfl_Frame *state, void *arg)
 {
 	struct unwind *u = arg;
@@ -254,16 +337,32 @@ static int collect_frame(Dwfl_Frame *state, void *arg)
 	bool activation;
 	if (!dwfl_frame_pc(state, &pc, &activation) || pc == 0)
 		return DWARF_CB_ABORT;
+	/* A caller outside every module is no return address (a frame-pointer
+	 * chain gone wrong): named "??", and nothing after it is trusted. */
+	int implausible = u->dwfl_frames++ > 0 && !module_at(u, pc);
 	/* A caller's pc is its return address, just past the call (and past the
 	 * function's end when the call was its last instruction). */
+	if (u->from_return) { /* the first frame, taken from the stack: a return address too */
+		activation = false;
+		u->from_return = 0;
+	}
 	u->pcs[u->n++] = activation ? pc : pc - 1;
-	return u->n < INGEST_MAX_FRAMES ? DWARF_CB_OK : DWARF_CB_ABORT;
+	return u->n < INGEST_MAX_FRAMES && !implausible ? DWARF_CB_OK : DWARF_CB_ABORT;
+}
+
+/* A module loaded from a memfd (dlopen of /proc/self/fd/N): its path says
+ * nothing, and is certainly not the main program. */
+static int from_memfd(const char *path)
+{
+	return strncmp(path, "/proc/", 6) == 0 || strncmp(path, "/memfd:", 7) == 0;
 }
 
 static void module_name(const struct crash_header *h, const struct crash_module *m, char *out, size_t cap)
 {
-	if (m->path[0] == 0 || strncmp(m->path, "/proc/", 6) == 0)
+	if (m->flags & CRASH_MODULE_MAIN)
 		frame_module_name(h->program, out, cap); /* the main program, by another name */
+	else if (from_memfd(m->path))
+		frame_module_name(m->soname[0] ? m->soname : "memfd", out, cap);
 	else
 		frame_module_name(m->path, out, cap);
 }
@@ -301,22 +400,8 @@ static void report_module(Dwfl *dwfl, const struct crash_header *h, const struct
 			close(fd); /* on success libdw owns fd */
 		return;
 	}
-	if (m->build_id_len == 0)
-		return;
-	/* Not on disk as it was: known only by build-id. Its frames keep
-	 * module+vaddr names unless the debug directories or debuginfod have it. */
-	Dwfl_Module *mod = dwfl_report_module(dwfl, name, m->start & ~(uint64_t)4095, m->end);
-	if (mod)
-		dwfl_module_report_build_id(mod, m->build_id, (int)m->build_id_len, 0);
-}
-
-static void unwind_stack(struct unwind *u, Dwfl *dwfl)
-{
-	const pid_t pid = 1; /* any: the state is the record's, not a live process */
-	if (dwfl && dwfl_attach_state(dwfl, NULL, pid, &thread_callbacks, u))
-		dwfl_getthread_frames(dwfl, pid, collect_frame, u); /* errors keep the frames so far */
-	if (u->n == 0)
-		u->pcs[u->n++] = u->h->regs[u->h->pc_reg];
+	/* Not on disk as it was: its frames keep module+vaddr names. */
+	dwfl_report_module(dwfl, name, m->start & ~(uint64_t)4095, m->end);
 }
 
 static const struct crash_module *module_at(const struct unwind *u, Dwarf_Addr pc)
@@ -325,6 +410,104 @@ static const struct crash_module *module_at(const struct unwind *u, Dwarf_Addr p
 		if (pc >= u->mods[i].start && pc < u->mods[i].end)
 			return &u->mods[i];
 	return NULL;
+}
+
+/* A call through a bad pointer (NULL, wild, freed JIT code) leaves the pc
+ * in no module: that frame is "??", and the caller's return address is
+ * where the call put it (x86_64: at the stack pointer; aarch64: in x30). */
+static void skip_bad_pc(struct unwind *u)
+{
+	const struct crash_header *h = u->h;
+	uint64_t pc = u->regs[h->pc_reg], ret = 0, sp = u->regs[h->sp_reg];
+	if (module_at(u, pc))
+		return;
+	u->pcs[u->n++] = pc;
+	if (h->n_regs == 17 && stack_read(u, sp, &ret) && module_at(u, ret)) {
+		u->regs[h->pc_reg] = ret;
+		u->regs[h->sp_reg] = sp + 8;
+		u->from_return = 1;
+	} else if (h->n_regs == 33 && module_at(u, u->regs[30])) {
+		u->regs[h->pc_reg] = u->regs[30];
+		u->from_return = 1;
+	}
+}
+
+static int has_cfi(Dwfl_Module *mod, Dwarf_Addr pc)
+{
+	Dwarf_Addr bias;
+	Dwarf_Frame *frame = NULL;
+	Dwarf_CFI *cfi = dwfl_module_eh_cfi(mod, &bias);
+	if (cfi && dwarf_cfi_addrframe(cfi, pc - bias, &frame) == 0) {
+		free(frame);
+		return 1;
+	}
+	cfi = dwfl_module_dwarf_cfi(mod, &bias);
+	if (cfi && dwarf_cfi_addrframe(cfi, pc - bias, &frame) == 0) {
+		free(frame);
+		return 1;
+	}
+	return 0;
+}
+
+/* Where the return address of an x86_64 function without CFI lies, by
+ * its first instructions: libdw's fallback follows the frame-pointer
+ * chain, which skips the caller of a function that has not set up its
+ * frame (a leaf built -momit-leaf-frame-pointer, or a fault in a
+ * prologue). Returns the offset from sp, or -1 when the chain is right. */
+static int return_slot_without_cfi(struct unwind *u, Dwfl *dwfl, uint64_t pc)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(dwfl, pc);
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	if (!mod || u->h->n_regs != 17 || has_cfi(mod, pc) ||
+	    !dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL))
+		return -1;
+	Dwarf_Word code;
+	uint64_t entry = pc - off, at = entry;
+	if (!module_read(dwfl, entry, &code))
+		return -1;
+	unsigned char b[8];
+	memcpy(b, &code, 8);
+	int i = 0;
+	if (b[0] == 0xf3 && b[1] == 0x0f && b[2] == 0x1e && b[3] == 0xfa) /* endbr64 */
+		i = 4;
+	at = entry + (uint64_t)i;
+	if (b[i] != 0x55) /* no push %rbp: a frameless function, nothing pushed assumed */
+		return 0;
+	if (pc <= at)
+		return 0; /* before the push */
+	if (b[i + 1] == 0x48 && b[i + 2] == 0x89 && b[i + 3] == 0xe5 && pc <= at + 1)
+		return 8; /* pushed, rbp not yet set */
+	return -1;
+}
+
+static void skip_frameless(struct unwind *u, Dwfl *dwfl)
+{
+	const struct crash_header *h = u->h;
+	uint64_t pc = u->regs[h->pc_reg], sp = u->regs[h->sp_reg], ret;
+	int slot = dwfl ? return_slot_without_cfi(u, dwfl, pc) : -1;
+	if (slot < 0 || !stack_read(u, sp + (uint64_t)slot, &ret) || !module_at(u, ret))
+		return;
+	u->pcs[u->n++] = pc;
+	u->regs[h->pc_reg] = ret;
+	u->regs[h->sp_reg] = sp + (uint64_t)slot + 8;
+	u->from_return = 1;
+}
+
+static void unwind_stack(struct unwind *u, Dwfl *dwfl)
+{
+	const pid_t pid = 1; /* any: the state is the record's, not a live process */
+	memcpy(u->regs, u->h->regs, sizeof u->regs);
+	skip_bad_pc(u);
+	if (!u->n)
+		skip_frameless(u, dwfl);
+	if (u->n && !u->from_return)
+		return; /* no way on from a pc in no module */
+	u->dwfl_frames = 0;
+	if (dwfl && dwfl_attach_state(dwfl, NULL, pid, &thread_callbacks, u))
+		dwfl_getthread_frames(dwfl, pid, collect_frame, u); /* errors keep the frames so far */
+	if (u->n == 0)
+		u->pcs[u->n++] = u->h->regs[u->h->pc_reg];
 }
 
 /* Go's rule for names over the limit: cut, then say so. */
@@ -337,7 +520,40 @@ static size_t go_truncate(char *name, size_t len)
 	return CF_MAX_NAME;
 }
 
-static size_t name_frames(const struct unwind *u, Dwfl *dwfl, char *out)
+/* Frames that are not the program's: telem's own (the thread start
+ * wrapper, the signal handler) anywhere, and in an exit-code record the
+ * exit machinery it was taken from. */
+static int hidden_frame(const struct unwind *u, const struct crash_module *m, int *leading)
+{
+	if (m && (m->flags & CRASH_MODULE_TELEM))
+		return 1;
+	if (!*leading)
+		return 0;
+	char module[CRASH_PATH_MAX];
+	if (m) {
+		module_name(u->h, m, module, sizeof module);
+		if (strncmp(module, "libc.so", 7) == 0)
+			return 1;
+	}
+	*leading = 0;
+	return 0;
+}
+
+/* Notes the module of a shown frame, once. */
+static void note_module(struct stack_modules_out *mo, const char *name, const struct crash_module *m)
+{
+	if (!mo)
+		return;
+	for (size_t i = 0; i < mo->n; i++)
+		if (mo->mods[i].m == m)
+			return;
+	if (mo->n < INGEST_MAX_FRAMES) {
+		snprintf(mo->mods[mo->n].name, sizeof mo->mods[mo->n].name, "%s", name);
+		mo->mods[mo->n++].m = m;
+	}
+}
+
+static size_t name_frames(const struct unwind *u, Dwfl *dwfl, char *out, struct stack_modules_out *mo)
 {
 	char buf[2 * CF_MAX_NAME + 2], frame[CF_MAX_NAME + 1], module[CRASH_PATH_MAX];
 	size_t len = (size_t)snprintf(buf, sizeof buf, "%s", u->h->kind == CRASH_ICE ? "crash/ice" : "crash/crash");
@@ -347,14 +563,11 @@ static size_t name_frames(const struct unwind *u, Dwfl *dwfl, char *out)
 	for (int i = 0; i < u->n && len <= CF_MAX_NAME; i++) {
 		const struct crash_module *m = module_at(u, u->pcs[i]);
 		size_t n = 2;
-		if (m && leading) {
-			module_name(u->h, m, module, sizeof module);
-			if (strcmp(module, "libtelem.so") == 0 || strncmp(module, "libc.so", 7) == 0)
-				continue;
-			leading = 0;
-		}
+		if (hidden_frame(u, m, &leading))
+			continue;
 		if (m) {
 			module_name(u->h, m, module, sizeof module);
+			note_module(mo, module, m);
 			n = frame_name(dwfl ? dwfl_addrmodule(dwfl, u->pcs[i]) : NULL, u->pcs[i], module, m->bias,
 				       frame, sizeof frame);
 		} else {
@@ -364,13 +577,18 @@ static size_t name_frames(const struct unwind *u, Dwfl *dwfl, char *out)
 		memcpy(buf + len, frame, n + 1);
 		len += n;
 	}
+	/* A stack the copy cut short says so, as Go's cut names do. */
+	if (u->cut && u->n < INGEST_MAX_FRAMES && len + sizeof TRUNCATED <= sizeof buf) {
+		memcpy(buf + len, TRUNCATED, sizeof TRUNCATED);
+		len += sizeof TRUNCATED - 1;
+	}
 	len = go_truncate(buf, len);
 	memcpy(out, buf, len);
 	out[len] = 0;
 	return len;
 }
 
-size_t crash_record_stack_name(const unsigned char *data, char *out, int *frames)
+size_t crash_record_stack_name(const unsigned char *data, char *out, int *frames, struct stack_modules_out *mo)
 {
 	const struct crash_header *h = (const void *)data;
 	struct unwind u = {.h = h, .mods = (const void *)(data + sizeof *h)};
@@ -383,7 +601,7 @@ size_t crash_record_stack_name(const unsigned char *data, char *out, int *frames
 		dwfl_report_end(dwfl, NULL, NULL);
 	}
 	unwind_stack(&u, dwfl);
-	size_t len = name_frames(&u, dwfl, out);
+	size_t len = name_frames(&u, dwfl, out, mo);
 	dwfl_end(dwfl);
 	*frames = u.n;
 	return len;
@@ -548,19 +766,24 @@ static int ingest_checked(const char *dir, const char *path, const unsigned char
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	static char name[CF_MAX_NAME + 1];
+	static struct stack_modules_out mods;
 	int frames;
-	size_t len = crash_record_stack_name(data, name, &frames);
+	mods.n = 0;
+	size_t len = crash_record_stack_name(data, name, &frames, &mods);
 	len = bug_stack_name(dir, data, name, len); /* a bug record: the program's counter first */
 	double unwound = ms_since(&t0);
 	if (count_stack(dir, (const void *)data, name, len) != 0)
 		return 1; /* kept: the record is fine, the counter file is not */
+	/* Only for --symbolize and the upload filter: a failure is said, and
+	 * the crash stays counted. */
+	int status = stack_modules_add(dir, name, len, mods.mods, mods.n) != 0;
 	if (privdir_unlink(path) < 0 && errno != ENOENT)
 		return fail(path, "counted, but cannot delete: %s", strerror(errno));
 	const char *debug = getenv("TELEM_DEBUG");
 	if (debug && strcmp(debug, "1") == 0)
 		fprintf(stderr, "telem: %s: %d frames, named in %.1f ms, ingested in %.1f ms\n", path, frames,
 			unwound, ms_since(&t0));
-	return 0;
+	return status;
 }
 
 static int ingest_file(const char *dir, const char *crash, const char *name)
@@ -587,8 +810,11 @@ static int ingest_file(const char *dir, const char *crash, const char *name)
 		status = 0; /* left for a later command */
 	else if (bad)
 		status = set_aside(crash, name, why);
-	else
-		status = ingest_checked(dir, path, data);
+	else {
+		unsigned char *cur = crash_record_current(data, &len);
+		status = cur ? ingest_checked(dir, path, cur) : fail(path, "%s", strerror(ENOMEM));
+		free(cur);
+	}
 	free(data);
 	close(fd);
 	return status;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "counterfile.h"
+#include "stackmodules.h"
 
 #define INGEST_MAX_FRAMES 32
 
@@ -22,9 +23,18 @@ int ingest_pending(const char *dir);
 #define RECORD_SHORT (-2)
 int crash_record_check(const unsigned char *data, size_t len, char *why, size_t why_cap);
 
-/* The stack counter name of a checked record ("crash/crash\n<frame>..."),
+/* A checked record of any version read, as a current-version image
+ * (malloc'd; *len updated); NULL when out of memory. */
+unsigned char *crash_record_current(const unsigned char *data, size_t *len);
+
+/* The stack counter name of a checked, current-version record ("crash/crash\n<frame>..."),
  * at most CF_MAX_NAME bytes by Go's truncation rule; out holds
- * CF_MAX_NAME + 1. Returns the name's length; *frames gets the frame count. */
-size_t crash_record_stack_name(const unsigned char *data, char *out, int *frames);
+ * CF_MAX_NAME + 1. Returns the name's length; *frames gets the frame count;
+ * mo (may be NULL) the modules of the frames shown. */
+struct stack_modules_out {
+	struct stack_module mods[INGEST_MAX_FRAMES];
+	size_t n;
+};
+size_t crash_record_stack_name(const unsigned char *data, char *out, int *frames, struct stack_modules_out *mo);
 
 #endif

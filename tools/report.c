@@ -23,9 +23,11 @@
 #include "counterfile.h"
 #include "countermodel.h"
 #include "mode.h"
+#include "placeholder.h"
 #include "privdir.h"
 #include "report_json.h"
 #include "report_versions.h"
+#include "stackmodules.h"
 #include "week.h"
 
 struct week_file {
@@ -214,8 +216,38 @@ static void free_programs(struct report *r)
 
 /* Go's rules (config.h): a counter or stack is kept, whole, when listed
  * and X <= its rate. */
+
+/* Stack names made for the upload (placeholder.h), freed once it is written. */
+static char **made_names;
+static size_t n_made_names;
+
+static void free_made_names(void)
+{
+	for (size_t i = 0; i < n_made_names; i++)
+		free(made_names[i]);
+	free(made_names);
+	made_names = NULL;
+	n_made_names = 0;
+}
+
+/* The stack as it may be uploaded: other modules' frames as placeholders. */
+static struct rcount upload_stack(const struct rcount *s, const char *program, const struct config_program *rule,
+				  json_t *modules)
+{
+	size_t len;
+	char *name = placeholder_stack(s->name, s->len, program, rule, modules, &len);
+	char **grown = name ? realloc(made_names, (n_made_names + 1) * sizeof *grown) : NULL;
+	if (!grown) {
+		free(name);
+		return *s;
+	}
+	made_names = grown;
+	made_names[n_made_names++] = name;
+	return (struct rcount){name, len, s->count};
+}
+
 static void filter_program(const struct rprogram *p, const struct config_program *rule, double x,
-			   struct rprogram *q)
+			   struct rprogram *q, json_t *modules)
 {
 	*q = *p;
 	q->human = NULL;
@@ -227,11 +259,13 @@ static void filter_program(const struct rprogram *p, const struct config_program
 			q->counters[q->n_counters++] = p->counters[i];
 	for (size_t i = 0; i < p->n_stacks; i++)
 		if (config_uploads_stack(rule, p->stacks[i].name, p->stacks[i].len, x))
-			q->stacks[q->n_stacks++] = p->stacks[i];
+			q->stacks[q->n_stacks++] = upload_stack(&p->stacks[i], p->program, rule, modules);
+	sort_combine(q->stacks, &q->n_stacks); /* placeholders may make stacks equal */
 }
 
 /* Go's createReport, part 2: the programs, counters and stacks the config names. */
-static void filter_report(const struct report *all, const struct upload_config *cfg, struct report *out)
+static void filter_report(const struct report *all, const struct upload_config *cfg, struct report *out,
+			  json_t *modules)
 {
 	*out = *all;
 	out->programs = NULL;
@@ -244,7 +278,7 @@ static void filter_report(const struct report *all, const struct upload_config *
 		if (!rule)
 			continue;
 		out->programs = realloc(out->programs, (out->n + 1) * sizeof *out->programs);
-		filter_program(p, rule, all->x, &out->programs[out->n++]);
+		filter_program(p, rule, all->x, &out->programs[out->n++], modules);
 	}
 }
 
@@ -307,9 +341,12 @@ static int write_week(struct run *run, struct report *all, const struct upload_c
 	struct report up;
 	int upload = cfg && config_uploadable(cfg, all->x);
 	if (upload) {
-		filter_report(all, cfg, &up);
+		json_t *modules = stack_modules_load(run->dir);
+		filter_report(all, cfg, &up, modules);
 		int rc = write_report(run, &up, "", 0);
 		free_programs(&up);
+		free_made_names();
+		json_decref(modules);
 		if (rc < 0)
 			return -1;
 	}

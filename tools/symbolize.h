@@ -7,6 +7,7 @@
 #define TELEM_SYMBOLIZE_H
 
 #include <elfutils/libdwfl.h>
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,12 +24,14 @@ void frame_module_name(const char *path, char *out, size_t cap);
 
 struct symbolizer;
 struct symbolizer *symbolizer_new(void);
-/* "<function> at <file>:<line>" (or without " at ..." when there is no line
- * information) for a recorded frame of program (whose short build-id is
- * version); NULL when the module or the address cannot be resolved here.
- * The caller frees the result. */
-char *symbolizer_resolve(struct symbolizer *s, const char *frame, const char *program,
-			 const char *version);
+/* The functions (gdb's frames: inlined ones first, "\n" between them) and
+ * file:line for a recorded frame of program (whose short build-id is
+ * version). modules is the stack's entry of stack_modules_load (may be
+ * NULL): the module files it was loaded from, by build-id. NULL when it
+ * cannot be resolved here, with *why saying exactly what was missing.
+ * The caller frees the result and *why. */
+char *symbolizer_resolve(struct symbolizer *s, const char *frame, json_t *modules, const char *program,
+			 const char *version, char **why);
 void symbolizer_free(struct symbolizer *s);
 
 #endif

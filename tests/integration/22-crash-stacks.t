@@ -5,7 +5,11 @@
 # frame, the ones gdb reports for the same program's core dump without
 # telem: the top 8 frames, or all of gdb's if it has fewer (it stops at main).
 #
-# Compared: function names of physical frames. gdb's frames come from its
+# Compared: physical frames by module and function. A frame telem names
+# module+0xvaddr (no symbol in the module's own tables: names in counters
+# never come from debug files) is resolved by gdb itself on that module's
+# file (with whatever debug files gdb finds), and must be gdb's function.
+# gdb's frames come from its
 # Python API (the frames of `bt`, each with its type): the inlined and
 # tail-call frames gdb reconstructs from DWARF are left out (an unwinder
 # sees only the physical frame that contains them, named by the function
@@ -14,10 +18,10 @@
 # aliases map to their symbol names (__GI_raise = raise, see ALIASES).
 . "$(dirname "$0")/../lib.sh"
 RUN=$PROG/crash_run
-need_built "$RUN" "$PROG/crash_null" "$PROG/crash_abort" "$PROG/crash_assert" "$PROG/crash_divzero" \
+need_built "$RUN" "$PROG/crash_null" "$PROG/crash_fnptr" "$PROG/crash_nocfi" "$PROG/crash_abort" "$PROG/crash_assert" "$PROG/crash_divzero" \
 	"$PROG/crash_trap" "$PROG/crash_recurse" "$PROG/crash_libc" "$PROG/crash_llvm"
 
-CASES=("crash_null" "crash_abort" "crash_assert" "crash_divzero" "crash_trap" "crash_recurse"
+CASES=("crash_null" "crash_fnptr" "crash_fnptr wild" "crash_nocfi" "crash_abort" "crash_assert" "crash_divzero" "crash_trap" "crash_recurse"
 	"crash_recurse thread" "crash_libc" "crash_libc qsort" "crash_llvm")
 
 skip_all() {
@@ -47,14 +51,16 @@ kinds = {gdb.NORMAL_FRAME: "normal", gdb.INLINE_FRAME: "inline", gdb.TAILCALL_FR
          gdb.SIGTRAMP_FRAME: "sigtramp"}
 f, n = gdb.newest_frame(), 0
 while f is not None and n < 48:
-    print("FRAME %s %s" % (kinds.get(f.type(), "other"), f.name() or "??"))
+    pc = f.pc()
+    path = gdb.current_progspace().solib_name(pc) or gdb.current_progspace().filename
+    print("FRAME %s %s %s" % (kinds.get(f.type(), "other"), f.name() or "??", path))
     f, n = f.older(), n + 1
 EOF
 
-# gdb_frames PROG CORE: the physical frames, one name a line.
+# gdb_frames PROG CORE: the physical frames, "name path" a line.
 gdb_frames() {
 	gdb -batch -nx -x "$GDB_FRAMES" "$1" "$2" 2>/dev/null |
-		awk '$1 == "FRAME" && ($2 == "normal" || $2 == "sigtramp") { print $3 }'
+		awk '$1 == "FRAME" && ($2 == "normal" || $2 == "sigtramp") { print $3, $4 }'
 }
 
 # telem_frames DIR PROG: the frames of PROG's one crash/crash stack.
@@ -73,7 +79,7 @@ else:
 # (all of gdb's if fewer); prints both sides on a mismatch.
 compare() {
 	python3 - "$1" "$2" <<'EOF'
-import re, sys
+import os, re, subprocess, sys
 ALIASES = {"__libc_start_main_impl": "__libc_start_main", "__qsort_r": "qsort_r",
            "__pthread_kill": "pthread_kill"}
 
@@ -87,10 +93,26 @@ def norm(name):
         name = name[5:]
     return ALIASES.get(name, name)
 
-gdb = [l for l in open(sys.argv[1]).read().split("\n") if l]
+def resolve(path, vaddr):
+    # gdb's own name for a file address of the module (debug files included)
+    out = subprocess.run(["gdb", "-batch", "-nx", "-ex", "info symbol 0x%x" % vaddr, path],
+                         capture_output=True, text=True).stdout.strip().split("\n")[-1]
+    return out.split()[0] if " in section " in out else "??"
+
+def telem_name(t, path):
+    m = re.fullmatch(r"([^!]+)\+0x([0-9a-f]+)", t)
+    if not m or "!" in t:
+        return t
+    if m.group(1) != os.path.basename(path) and not path.endswith("/" + m.group(1)):
+        return "wrong module " + m.group(1)
+    return resolve(path, int(m.group(2), 16))
+
+rows = [l.split(" ", 1) for l in open(sys.argv[1]).read().split("\n") if l]
+gdb = [r[0] for r in rows]
 tel = [l for l in open(sys.argv[2]).read().split("\n") if l]
 n = min(8, len(gdb))
-want, got = [norm(x) for x in gdb[:n]], [norm(x) for x in tel[:n]]
+want = [norm(x) for x in gdb[:n]]
+got = [norm(telem_name(t, rows[i][1] if i < len(rows) else "")) for i, t in enumerate(tel[:n])]
 if n == 0 or want != got:
     print("gdb (%d frames)      | telem (%d frames)" % (len(gdb), len(tel)))
     for i in range(max(n, min(len(tel), 8))):

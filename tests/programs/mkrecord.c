@@ -114,6 +114,7 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *arg)
 	} else { /* the main program: its real path, as the shim records it */
 		ssize_t n = readlink("/proc/self/exe", m->path, sizeof m->path - 1);
 		m->path[n > 0 ? n : 0] = 0;
+		m->flags = CRASH_MODULE_MAIN;
 	}
 	if (m->end > m->start)
 		header.n_modules++;

@@ -48,6 +48,11 @@ int make_dirs(const char *path);
 int list_counter_files(const char *dir, char ***names, size_t *n);
 void free_list(char **names, size_t n);
 
+/* mode_read for the tools: the same answer, but a mode file that says
+ * something else than "on|off|local <YYYY-MM-DD>" is reported (once) on
+ * stderr, with what it is taken for. */
+enum telem_mode cli_mode_read(const struct cli *cli, int64_t *asof);
+
 /* Today as days since the epoch; TELEM_TEST_NOW=<unix seconds> fixes it. */
 int64_t today_days(void);
 

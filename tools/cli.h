@@ -16,11 +16,16 @@ struct cli {
 	int json;
 };
 
+/* What a command reads (struct command's reads): the telem directory must
+ * then exist, and be one, or the command would show an empty success. */
+enum command_reads { READS_NOTHING = 0, READS_DIR, READS_DIR_UNLESS_OPERANDS };
+
 struct command {
 	const char *name;
 	int (*run)(struct cli *cli, int argc, char **argv);
 	const char *summary;
 	const char *usage; /* full --help text */
+	enum command_reads reads;
 };
 
 extern const struct command telem_commands[];

@@ -60,15 +60,17 @@ int cmd_upload(struct cli *cli, int argc, char **argv);
 	"Prints the per-program table of `telem run` for a directory of counter\n" \
 	"files (default: DIR/local, everything collected so far).\n"
 #define USAGE_RUN \
-	"usage: telem run [--json] [--keep DIR] -- COMMAND [ARGS...]\n\n" \
+	"usage: telem run [--json FILE] [--keep DIR] -- COMMAND [ARGS...]\n\n" \
 	"Runs COMMAND (make, ninja, cmake --build, a script...) with the shim added\n" \
 	"to LD_PRELOAD, its counters in a directory of their own, then prints on\n" \
 	"stderr a summary per program: runs, failures, crashes, wall and CPU time,\n" \
 	"peak memory, most used flags, and each crash's stack. The counters are\n" \
 	"then added to DIR/local (unless the mode is off). telem's exit status is\n" \
 	"COMMAND's; if COMMAND died by a signal, telem dies by the same signal.\n\n" \
-	"  --json      the summary as JSON on stdout\n" \
-	"  --keep DIR  use and keep DIR as the run's own telem directory\n"
+	"  --json FILE  the summary as JSON in FILE (written when the command ends),\n" \
+	"               apart from the command's own output; '--json -' or '--json --'\n" \
+	"               puts it on stdout, after the command's output\n" \
+	"  --keep DIR   use and keep DIR as the run's own telem directory\n"
 
 #define USAGE_EXPORT \
 	"usage: telem export --prometheus\n\n" \

@@ -44,8 +44,10 @@ static int parse(int argc, char **argv, struct run_options *o)
 			fputs(USAGE_RUN, stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--json") == 0) {
-			o->json = 1; /* "--json FILE"; "--json --" (no FILE) is stdout, as before */
-			if (i + 1 < argc && strcmp(argv[i + 1], "--") != 0)
+			/* "--json FILE"; "--json -" or "--json" before another option
+			 * or "--" is stdout, as before */
+			o->json = 1;
+			if (i + 1 < argc && (argv[i + 1][0] != '-' || strcmp(argv[i + 1], "-") == 0))
 				o->json_file = argv[++i];
 		} else if (strncmp(argv[i], "--json=", 7) == 0) {
 			o->json = 1;
@@ -66,7 +68,7 @@ static int parse(int argc, char **argv, struct run_options *o)
 	}
 	if (!o->command)
 		return usage_error("run", "no command given (telem run -- COMMAND...)");
-	if (o->json_file && (!*o->json_file || (o->json_file[0] == '-' && o->json_file[1])))
+	if (o->json_file && !*o->json_file)
 		return usage_error("run", "--json needs a file name (or '-' for stdout)");
 	if (o->json_file && strcmp(o->json_file, "-") == 0)
 		o->json_file = NULL;

@@ -68,8 +68,8 @@ int cmd_upload(struct cli *cli, int argc, char **argv);
 	"then added to DIR/local (unless the mode is off). telem's exit status is\n" \
 	"COMMAND's; if COMMAND died by a signal, telem dies by the same signal.\n\n" \
 	"  --json FILE  the summary as JSON in FILE (written when the command ends),\n" \
-	"               apart from the command's own output; '--json -' or '--json --'\n" \
-	"               puts it on stdout, after the command's output\n" \
+	"               apart from the command's own output; '--json -' (or --json\n" \
+	"               right before '--') puts it on stdout, after the command's output\n" \
 	"  --keep DIR   use and keep DIR as the run's own telem directory\n"
 
 #define USAGE_EXPORT \

@@ -26,7 +26,11 @@ int cmd_upload(struct cli *cli, int argc, char **argv);
 #define USAGE_ON \
 	"usage: telem on\n\n" \
 	"Allows telem to upload, once a week, the counters and crash stacks named in\n" \
-	"the public upload config. Only weeks that begin after today are uploaded.\n"
+	"the public upload config, to the collector that 'telem env' names. Nothing\n" \
+	"collected before uploading was turned on is ever uploaded: data from today\n" \
+	"on counts only when the directory holds no data yet, else from tomorrow.\n" \
+	"Run again while on, it changes nothing (the date stays).\n" \
+	"'telem view --fetch-config' shows what would be sent, before you choose.\n"
 #define USAGE_OFF \
 	"usage: telem off\n\n" \
 	"Stops all collection: the shim opens nothing and nothing is uploaded.\n" \
@@ -101,10 +105,16 @@ int cmd_upload(struct cli *cli, int argc, char **argv);
 	"overrides it), runs 'telem report', then sends each DIR/local/<date>.json to\n" \
 	"URL/upload/<date>. Sent reports are kept byte for byte in DIR/upload/; a\n" \
 	"report the server refuses (4xx) is dropped; on any other failure it is kept\n" \
-	"and sent on a later day. In mode local or off nothing is sent, ever.\n\n" \
+	"and sent on a later day. In mode local or off nothing is sent, ever. Each\n" \
+	"outcome is logged in DIR/upload.log; the exit status is 1 when something\n" \
+	"could not be sent (no config, server unreachable or refusing).\n\n" \
 	"  --now         also report and send the week so far (a partial report named\n" \
 	"                by today's date). For machines that do not live a week, such\n" \
-	"                as CI runners: make it the last step of the job,\n" \
+	"                as CI runners: turn uploading on in the fresh directory before\n" \
+	"                the build (nothing was collected before, so today's data may\n" \
+	"                go) and make the upload the last step of the job:\n" \
+	"                    telem on\n" \
+	"                    telem run -- make        (or LD_PRELOAD for the job)\n" \
 	"                    telem upload --now || true\n" \
 	"  --background  no output (how the shim starts it, at most once a day)\n" \
 	"  --server URL  the collector (default: $TELEM_SERVER, else the first line\n" \
@@ -114,7 +124,8 @@ int cmd_upload(struct cli *cli, int argc, char **argv);
 	"                connecting gets at most 5 s)\n"
 
 #define USAGE_VIEW \
-	"usage: telem view [--out FILE.html | --serve 127.0.0.1:PORT]\n\n" \
+	"usage: telem view [--out FILE.html | --serve 127.0.0.1:PORT]\n" \
+	"                  [--fetch-config [--server URL]]\n\n" \
 	"Writes one self-contained HTML page (no script, nothing fetched when it is\n" \
 	"opened) showing the counters of DIR/local: a table of programs; for each\n" \
 	"program and chart (flag, exit, wall, cpu, maxrss, signal...) a weekly chart\n" \
@@ -124,7 +135,12 @@ int cmd_upload(struct cli *cli, int argc, char **argv);
 	"  --out FILE    write the page to FILE (default DIR/view.html), atomically\n" \
 	"  --serve ADDR  serve it at http://ADDR/ instead, made afresh for each\n" \
 	"                request; ADDR is a loopback address and port such as\n" \
-	"                127.0.0.1:8080 (port 0: any free port); stops on Ctrl-C\n"
+	"                127.0.0.1:8080 (port 0: any free port); stops on Ctrl-C\n" \
+	"  --fetch-config  first fetch the collector's public upload config (GET\n" \
+	"                URL/config; it sends nothing) into DIR/config.cache.json, to\n" \
+	"                see what uploading would send before turning it on; the\n" \
+	"                network is used only when asked so\n" \
+	"  --server URL  the collector for --fetch-config (default as for upload)\n"
 #define USAGE_CSV \
 	"usage: telem csv\n\n" \
 	"Prints every counter of DIR/local as CSV (RFC 4180), one record per counter\n" \

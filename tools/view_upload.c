@@ -208,11 +208,19 @@ void view_upload_section(struct hbuf *b, const struct view_input *in)
 			hb_escs(b, in->config_problem);
 			hb_puts(b, "): nothing would be uploaded.</p>\n");
 		} else {
-			hb_puts(b, "<p>no upload config: nothing would be uploaded. Every counter stays on this machine.</p>\n");
+			hb_puts(b, "<p>no upload config: nothing would be uploaded. Every counter stays on this machine.</p>\n"
+				   "<p class=\"note\">To see what uploading would send before turning it on, fetch the "
+				   "collector's public config (fetching it sends nothing): <code>telem view "
+				   "--fetch-config</code>.</p>\n");
 		}
 		return;
 	}
 	mode_text(b, in);
+	if (in->server) {
+		hb_puts(b, "<p>Reports go to the collector <code>");
+		hb_escs(b, in->server);
+		hb_puts(b, "</code> (<code>POST /upload/&lt;date&gt;</code>).</p>\n");
+	}
 	config_text(b, in);
 	for (size_t i = 0; i < in->model->n_programs; i++)
 		program_upload(b, in->config, &in->model->programs[i]);

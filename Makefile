@@ -70,3 +70,19 @@ clean:
 	rm -rf build shim/libtelem.so tools/telem tools/telem-collector
 
 .PHONY: all test bench install clean
+
+# ux: bash completion, and uninstall (what install puts, removed again)
+BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
+install: install-completion
+install-completion:
+	install -d $(DESTDIR)$(BASH_COMPLETION_DIR)
+	install -m 644 scripts/telem.bash-completion $(DESTDIR)$(BASH_COMPLETION_DIR)/telem
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/telem $(DESTDIR)$(PREFIX)/bin/telem-collector
+	rm -f $(DESTDIR)$(PREFIX)/lib/telem/libtelem.so
+	-rmdir $(DESTDIR)$(PREFIX)/lib/telem 2>/dev/null
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/telem.1 $(DESTDIR)$(PREFIX)/share/man/man1/telem-collector.1
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man7/libtelem.7
+	rm -f $(DESTDIR)$(BASH_COMPLETION_DIR)/telem
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/telem
+.PHONY: install-completion uninstall

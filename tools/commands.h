@@ -81,9 +81,13 @@ int cmd_upload(struct cli *cli, int argc, char **argv);
 	"Prints the counters of DIR/local (every file, summed) in Prometheus' text\n" \
 	"exposition format:\n" \
 	"  telem_counter{program,version,counter,bucket} for \"<prog>/<counter>:<bucket>\"\n" \
-	"    (no bucket label for counts and sums such as invocations or wall-ms);\n" \
+	"    (no bucket label for counts such as invocations);\n" \
+	"  telem_seconds_total{program,version,counter} for the sums in milliseconds\n" \
+	"    (wall-ms, cpu-ms), in seconds, Prometheus' base unit;\n" \
 	"  telem_crash_total{program,version,top_frame} for crash stacks: only the\n" \
-	"    top frame, never the whole stack (one series per stack would not scale).\n"
+	"    top frame, never the whole stack (one series per stack would not scale).\n" \
+	"Everything collected counts, the weeks already reported (local reports) too,\n" \
+	"so a series never goes down when 'telem report' deletes a week's files.\n"
 #define USAGE_PUSH \
 	"usage: telem push --pushgateway URL [--job NAME]\n\n" \
 	"Sends what 'telem export --prometheus' prints to a Prometheus Pushgateway,\n" \

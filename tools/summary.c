@@ -191,8 +191,11 @@ void summary_print(FILE *out, const struct summary *s, const char *command, doub
 	for (size_t i = 0; i < s->n_stacks; i++) {
 		const struct stack_summary *st = &s->stacks[i];
 		fprintf(out, "stack: %s %s (%llu)\n", st->program, st->kind, (unsigned long long)st->count);
-		for (size_t j = 0; j < st->n_frames && j < 8; j++)
+		for (size_t j = 0; j < st->n_frames && j < SUMMARY_STACK_FRAMES; j++)
 			fprintf(out, "    %s\n", st->frames[j]);
+		if (st->n_frames > SUMMARY_STACK_FRAMES)
+			fprintf(out, "    ... %zu more frame%s (telem crashes shows them all)\n",
+				st->n_frames - SUMMARY_STACK_FRAMES, st->n_frames - SUMMARY_STACK_FRAMES == 1 ? "" : "s");
 	}
 }
 

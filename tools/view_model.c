@@ -359,10 +359,13 @@ int view_model_load(struct view_model *m, const char *local_dir, int64_t today)
 	choose_weeks(m, files, n);
 	for (size_t i = 0; i < n; i++) {
 		add_file(m, &files[i]);
+		if (counter_data_meta(&files[i].d, "Report"))
+			m->n_reported++;
+		else
+			m->n_files++;
 		counter_data_free(&files[i].d);
 	}
 	free(files);
-	m->n_files = n;
 	for (size_t i = 0; i < m->n_programs; i++)
 		finish_program(&m->programs[i]);
 	if (m->n_programs)

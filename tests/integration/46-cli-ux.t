@@ -5,7 +5,7 @@
 # --version, 'help CMD', a suggestion for a mistyped command, '-x' is an
 # unknown option, a missing option value says so.
 . "$(dirname "$0")/../lib.sh"
-need_built
+need_built "$PROG/gen_year"
 
 W=$(new_dir)
 new_telem_dir
@@ -77,4 +77,17 @@ out=$("$TELEM" run --keep 2>&1) || true
 ok "run --keep without a value says so" grep -q -- "--keep needs a directory" <<<"$out"
 out=$("$TELEM" view --out 2>&1) || true
 ok "view --out without a value says so" grep -q -- "--out needs a value" <<<"$out"
+# --- report with nothing due says so; summary says when it cut a stack ---
+new_telem_dir
+mkdir -p "$TELEM_DIR/local"
+echo 3 >"$TELEM_DIR/local/weekends"
+stack="crash/crash"
+for i in $(seq 1 11); do stack+="
+x!f$i+0x1"; done
+"$PROG/gen_year" --one "$TELEM_DIR" x 2024-06-12 "$stack" 2 x/invocations 2 >/dev/null
+out=$(TELEM_TEST_NOW=$(date -u -d 2024-06-10 +%s) "$TELEM" report)
+ok "report with no week over says so, and when the next ends" grep -q "nothing to report: no week is over yet (the next ends 2024-06-12)" <<<"$out"
+out=$(TELEM_TEST_NOW=$(date -u -d 2024-06-10 +%s) "$TELEM" summary)
+ok "summary says it cut the 11-frame stack after 8" grep -q "\.\.\. 3 more frames (telem crashes shows them all)" <<<"$out"
+
 done_testing

@@ -98,7 +98,7 @@ int cmd_upload(struct cli *cli, int argc, char **argv);
 	"Turns the counter files of every week that is over into reports in Go's\n" \
 	"format: DIR/local/local.<date>.json with everything (for you to read), and,\n" \
 	"in mode on, DIR/local/<date>.json with only what the upload config allows\n" \
-	"(sampled; nothing collected on or before the day uploading was turned on;\n" \
+	"(sampled; nothing collected before uploading was turned on is ever uploaded;\n" \
 	"nothing older than 21 days). The week's counter files are then deleted.\n" \
 	"Never uses the network: the config is DIR/upload.config.json if present,\n" \
 	"else the one 'telem upload' last fetched (DIR/config.cache.json).\n"

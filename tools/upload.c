@@ -338,7 +338,9 @@ static int send_one(const char *dir, const struct upload_options *o, const char 
 		return 0;
 	}
 	if (name_date(name) <= asof) { /* made under an earlier "on", or by hand */
-		warn(o, local, "dropped unsent: dated on or before the day uploading was turned on");
+		warn(o, local, "dropped unsent: made before uploading was turned on (nothing collected before "
+			       "uploading was turned on is ever uploaded)");
+		upload_log(o->dir, "dropped %s unsent: made before uploading was turned on", local);
 		unlink(local);
 		return 1;
 	}

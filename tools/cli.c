@@ -225,15 +225,16 @@ int64_t today_days(void)
 static int odd_mode_text(const char *text, size_t len, char *shown, size_t cap)
 {
 	size_t line = strcspn(text, "\n");
-	static const char *const words[] = {"on ", "local ", "off ", "off"};
+	/* What telem and Go write; "local" alone is an older local's. */
+	static const char *const words[] = {"on ", "local ", "off ", "off", "local"};
 	int ok = 0;
-	for (int i = 0; i < 4 && !ok; i++) {
+	for (int i = 0; i < 5 && !ok; i++) {
 		size_t w = strlen(words[i]);
 		char date[11] = "";
 		if (line == w + 10)
 			memcpy(date, text + w, 10);
 		ok = line >= w && strncmp(text, words[i], w) == 0 &&
-		     (i == 3 ? line == 3 : line == w + 10 && week_parse_date(date) >= 0);
+		     (i >= 3 ? line == w : line == w + 10 && week_parse_date(date) >= 0);
 	}
 	size_t n = 0;
 	for (; n < line && n < len && n + 1 < cap && n < 40; n++)

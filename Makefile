@@ -162,3 +162,20 @@ build/programs/crash_nocfi: tests/programs/crash_nocfi.c
 	@mkdir -p $(@D)
 	$(CC) $(STD) -Wall -Wextra -O2 -fno-omit-frame-pointer -momit-leaf-frame-pointer \
 		-fno-asynchronous-unwind-tables -fno-unwind-tables -g0 -o $@ $< -lpthread
+# ux: bash completion, and uninstall (what install puts, removed again)
+BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
+install: install-completion
+install-completion:
+	install -d $(DESTDIR)$(BASH_COMPLETION_DIR)
+	install -m 644 scripts/telem.bash-completion $(DESTDIR)$(BASH_COMPLETION_DIR)/telem
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/telem $(DESTDIR)$(PREFIX)/bin/telem-collector
+	rm -f $(DESTDIR)$(PREFIX)/lib/telem/libtelem.so $(DESTDIR)$(PREFIX)/lib/*/telem/libtelem.so $(DESTDIR)$(PREFIX)/lib32/telem/libtelem.so
+	rm -f '$(DESTDIR)$(PREFIX)/$$LIB'
+	-rmdir $(DESTDIR)$(PREFIX)/lib/*/telem $(DESTDIR)$(PREFIX)/lib32/telem 2>/dev/null
+	-rmdir $(DESTDIR)$(PREFIX)/lib/telem 2>/dev/null
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/telem.1 $(DESTDIR)$(PREFIX)/share/man/man1/telem-collector.1
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man7/libtelem.7
+	rm -f $(DESTDIR)$(BASH_COMPLETION_DIR)/telem
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/telem
+.PHONY: install-completion uninstall

@@ -224,3 +224,42 @@ int64_t today_days(void)
 		return week_day_of(strtoll(fixed, NULL, 10));
 	return week_day_of((int64_t)time(NULL));
 }
+
+/* The first line of the mode file when it is not one the tools write. */
+static int odd_mode_text(const char *text, size_t len, char *shown, size_t cap)
+{
+	size_t line = strcspn(text, "\n");
+	/* What telem and Go write; "local" alone is an older local's. */
+	static const char *const words[] = {"on ", "local ", "off ", "off", "local"};
+	int ok = 0;
+	for (int i = 0; i < 5 && !ok; i++) {
+		size_t w = strlen(words[i]);
+		char date[11] = "";
+		if (line == w + 10)
+			memcpy(date, text + w, 10);
+		ok = line >= w && strncmp(text, words[i], w) == 0 &&
+		     (i >= 3 ? line == w : line == w + 10 && week_parse_date(date) >= 0);
+	}
+	size_t n = 0;
+	for (; n < line && n < len && n + 1 < cap && n < 40; n++)
+		shown[n] = (unsigned char)text[n] < 0x20 || text[n] == 0x7f ? '?' : text[n];
+	shown[n] = 0;
+	return !ok;
+}
+
+enum telem_mode cli_mode_read(const struct cli *cli, int64_t *asof)
+{
+	static int told;
+	enum telem_mode m = mode_read(cli->dir, asof);
+	char path[1100], shown[48];
+	size_t len;
+	snprintf(path, sizeof path, "%s/mode", cli->dir);
+	char *text = told ? NULL : read_file(path, &len);
+	if (text && odd_mode_text(text, len, shown, sizeof shown)) {
+		told = 1;
+		fail(path, "'%s' is not a mode (on|local|off <YYYY-MM-DD>): taken as %s%s", shown, mode_name(m),
+		     m == MODE_LOCAL ? " (collect, never upload)" : "");
+	}
+	free(text);
+	return m;
+}

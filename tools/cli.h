@@ -16,11 +16,16 @@ struct cli {
 	int json;
 };
 
+/* What a command reads (struct command's reads): the telem directory must
+ * then exist, and be one, or the command would show an empty success. */
+enum command_reads { READS_NOTHING = 0, READS_DIR, READS_DIR_UNLESS_OPERANDS };
+
 struct command {
 	const char *name;
 	int (*run)(struct cli *cli, int argc, char **argv);
 	const char *summary;
 	const char *usage; /* full --help text */
+	enum command_reads reads;
 };
 
 extern const struct command telem_commands[];
@@ -50,6 +55,11 @@ int make_dirs(const char *path);
 /* Counter files in dir (sorted names, malloc'd array of malloc'd strings). */
 int list_counter_files(const char *dir, char ***names, size_t *n);
 void free_list(char **names, size_t n);
+
+/* mode_read for the tools: the same answer, but a mode file that says
+ * something else than "on|off|local <YYYY-MM-DD>" is reported (once) on
+ * stderr, with what it is taken for. */
+enum telem_mode cli_mode_read(const struct cli *cli, int64_t *asof);
 
 /* Today as days since the epoch; TELEM_TEST_NOW=<unix seconds> fixes it. */
 int64_t today_days(void);

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "countermodel.h"
+#include "history.h"
 #include "ingest.h"
 #include "stackmodules.h"
 #include "symbolize.h"
@@ -61,32 +62,23 @@ static void add_file(struct stacks *all, const struct counter_data *d)
 		if (!s)
 			return;
 		s->count = s->count + c->count < s->count ? UINT64_MAX : s->count + c->count;
-		if (!s->first[0] || strcmp(day, s->first) < 0)
-			memcpy(s->first, day, sizeof day);
-		if (strcmp(day, s->last) > 0)
-			memcpy(s->last, day, sizeof day);
+		const char *first = c->first_seen[0] ? c->first_seen : day; /* a reported week's (history.h) */
+		const char *last = c->last_seen[0] ? c->last_seen : day;
+		if (!s->first[0] || strcmp(first, s->first) < 0)
+			snprintf(s->first, sizeof s->first, "%s", first);
+		if (strcmp(last, s->last) > 0)
+			snprintf(s->last, sizeof s->last, "%s", last);
 	}
 }
 
 static int load_stacks(const struct cli *cli, struct stacks *all)
 {
-	char **files;
+	struct counter_data *files;
 	size_t n;
-	if (list_counter_files(cli->local, &files, &n) < 0)
-		return fail(cli->local, "cannot list counter files: %s", strerror(errno));
-	int status = 0;
-	for (size_t i = 0; i < n; i++) {
-		char path[2048];
-		struct counter_data d;
-		snprintf(path, sizeof path, "%s/%s", cli->local, files[i]);
-		if (counter_data_load(path, &d) < 0) {
-			status = 1;
-			continue;
-		}
-		add_file(all, &d);
-		counter_data_free(&d);
-	}
-	free_list(files, n);
+	int status = history_load(cli->local, &files, &n, NULL, NULL); /* counter files and local reports */
+	for (size_t i = 0; i < n; i++)
+		add_file(all, &files[i]);
+	history_free(files, n);
 	return status;
 }
 

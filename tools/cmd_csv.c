@@ -17,12 +17,13 @@
 #include "cli.h"
 #include "commands.h"
 #include "countermodel.h"
+#include "history.h"
 #include "ingest.h"
 #include "view_model.h"
 #include "week.h"
 
 struct csv_file {
-	struct counter_data d;
+	struct counter_data *d;
 	int64_t end;
 	const char *field[5]; /* program, version, runtime, goos, goarch */
 };
@@ -81,39 +82,29 @@ static void record(FILE *out, const struct csv_row *r, uint64_t count)
 	fprintf(out, ",%llu\r\n", (unsigned long long)count_shown(count));
 }
 
-static int load(const struct cli *cli, struct csv_file **files, size_t *n)
+/* Counter files and local reports (history.h): the whole history. */
+static int load(const struct cli *cli, struct counter_data **data, size_t *n_data, struct csv_file **files,
+		size_t *n)
 {
 	static const char *const keys[5] = {"Program", "Version", "GoVersion", "GOOS", "GOARCH"};
-	char **names;
-	size_t count;
-	*files = NULL;
+	int status = history_load(cli->local, data, n_data, NULL, NULL);
+	*files = calloc(*n_data + 1, sizeof **files);
 	*n = 0;
-	if (list_counter_files(cli->local, &names, &count) < 0)
-		return fail(cli->local, "cannot list counter files: %s", strerror(errno));
-	*files = calloc(count + 1, sizeof **files);
 	if (!*files)
 		abort();
-	int status = 0;
-	for (size_t i = 0; i < count; i++) {
-		char path[4096];
+	for (size_t i = 0; i < *n_data; i++) {
 		struct csv_file *f = &(*files)[*n];
-		snprintf(path, sizeof path, "%s/%s", cli->local, names[i]);
-		if (counter_data_load(path, &f->d) < 0) {
-			status = 1;
-			continue;
-		}
-		if ((f->end = vm_time_end_day(counter_data_meta(&f->d, "TimeEnd"))) < 0) {
-			status = fail(path, "no valid TimeEnd in its meta");
-			counter_data_free(&f->d);
+		f->d = &(*data)[i];
+		if ((f->end = vm_time_end_day(counter_data_meta(f->d, "TimeEnd"))) < 0) {
+			status = fail(f->d->path, "no valid TimeEnd in its meta");
 			continue;
 		}
 		for (int k = 0; k < 5; k++) {
-			const char *v = counter_data_meta(&f->d, keys[k]);
+			const char *v = counter_data_meta(f->d, keys[k]);
 			f->field[k] = v ? v : "";
 		}
 		(*n)++;
 	}
-	free_list(names, count);
 	return status;
 }
 
@@ -121,13 +112,13 @@ static void print_rows(FILE *out, const struct csv_file *files, size_t n)
 {
 	size_t total = 0, k = 0;
 	for (size_t i = 0; i < n; i++)
-		total += files[i].d.n;
+		total += files[i].d->n;
 	struct csv_row *rows = calloc(total + 1, sizeof *rows);
 	if (!rows)
 		abort();
 	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < files[i].d.n; j++)
-			rows[k++] = (struct csv_row){&files[i], &files[i].d.counters[j]};
+		for (size_t j = 0; j < files[i].d->n; j++)
+			rows[k++] = (struct csv_row){&files[i], &files[i].d->counters[j]};
 	qsort(rows, total, sizeof *rows, compare_rows);
 	fputs("week_begin,week_end,program,version,runtime,goos,goarch,counter,count\r\n", out);
 	for (size_t i = 0; i < total;) {
@@ -151,13 +142,13 @@ int cmd_csv(struct cli *cli, int argc, char **argv)
 		return usage_error("csv", "unexpected argument '%s'", argv[first]);
 	int status = ingest_pending(cli->dir);
 	struct csv_file *files;
-	size_t n;
-	status |= load(cli, &files, &n);
+	struct counter_data *data;
+	size_t n, n_data;
+	status |= load(cli, &data, &n_data, &files, &n);
 	print_rows(stdout, files, n);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		status = fail("stdout", "cannot write: %s", strerror(errno));
-	for (size_t i = 0; i < n; i++)
-		counter_data_free(&files[i].d);
+	history_free(data, n_data);
 	free(files);
 	return status;
 }

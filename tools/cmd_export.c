@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "countermodel.h"
+#include "history.h"
 #include "ingest.h"
 
 /* One output line before merging: metric (0 counter, 1 crash) and labels. */
@@ -98,32 +99,33 @@ static void free_samples(struct samples *s)
 	free(s->v);
 }
 
+/* Counter files and local reports (history.h): 'telem report' deleting a
+ * week's files must not make a counter series go down. */
 static int load_samples(struct cli *cli, struct samples *s)
 {
-	char **files = NULL;
-	size_t n = 0;
-	int status = 0;
-	if (list_counter_files(cli->local, &files, &n) < 0) {
-		if (errno == ENOENT)
-			return 0; /* nothing collected yet: an empty exposition */
-		return fail(cli->local, "cannot list counter files: %s", strerror(errno));
-	}
+	struct counter_data *files;
+	size_t n;
+	int status = history_load(cli->local, &files, &n, NULL, NULL);
 	for (size_t i = 0; i < n; i++) {
-		char path[2048];
-		snprintf(path, sizeof path, "%s/%s", cli->local, files[i]);
-		struct counter_data d;
-		if (counter_data_load(path, &d) < 0) {
-			status = 1; /* reported; the other files still count */
-			continue;
-		}
-		const char *program = counter_data_meta(&d, "Program"), *version = counter_data_meta(&d, "Version");
-		for (size_t j = 0; program && version && j < d.n; j++)
-			if (add_counter(s, program, version, &d.counters[j]) < 0)
-				status = fail(path, "out of memory");
-		counter_data_free(&d);
+		const struct counter_data *d = &files[i];
+		const char *program = counter_data_meta(d, "Program"), *version = counter_data_meta(d, "Version");
+		for (size_t j = 0; program && version && j < d->n; j++)
+			if (add_counter(s, program, version, &d->counters[j]) < 0)
+				status = fail(d->path, "out of memory");
 	}
-	free_list(files, n);
+	history_free(files, n);
 	return status;
+}
+
+/* A time sum, in microseconds ("wall-us") or, in older files, milliseconds
+ * ("wall-ms"): exported in seconds, Prometheus' base unit. Units per
+ * second, or 0 for anything else. */
+static uint64_t time_unit(const struct sample *x)
+{
+	size_t n = strlen(x->counter);
+	if (x->crash || x->bucket || n <= 3)
+		return 0;
+	return strcmp(x->counter + n - 3, "-us") == 0 ? 1000000 : strcmp(x->counter + n - 3, "-ms") == 0 ? 1000 : 0;
 }
 
 /* A label value: backslash, double quote and newline escaped. */
@@ -141,14 +143,35 @@ static void put_label(FILE *out, const char *name, const char *value, int first)
 	fputc('"', out);
 }
 
+static void put_seconds(FILE *out, const struct sample *x, uint64_t sum, uint64_t unit, int *header)
+{
+	if (!(*header)++)
+		fputs("# HELP telem_seconds_total telem's time sums (wall-us, cpu-us) in seconds, by program, version and counter.\n"
+		      "# TYPE telem_seconds_total counter\n",
+		      out);
+	char *counter = strndup(x->counter, strlen(x->counter) - 3);
+	fputs("telem_seconds_total{", out);
+	put_label(out, "program", x->program, 1);
+	put_label(out, "version", x->version, 0);
+	put_label(out, "counter", counter ? counter : x->counter, 0);
+	fprintf(out, "} %llu.%0*llu\n", (unsigned long long)(sum / unit), unit == 1000 ? 3 : 6,
+		(unsigned long long)(sum % unit));
+	free(counter);
+}
+
 static void put_samples(FILE *out, const struct samples *s)
 {
-	int header[2] = {0, 0};
+	int header[3] = {0, 0, 0};
 	for (size_t i = 0, j; i < s->n; i = j) {
 		uint64_t sum = 0;
 		for (j = i; j < s->n && by_labels(&s->v[i], &s->v[j]) == 0; j++)
 			sum += s->v[j].value;
 		const struct sample *x = &s->v[i];
+		uint64_t unit = time_unit(x);
+		if (unit) {
+			put_seconds(out, x, sum, unit, &header[2]);
+			continue;
+		}
 		if (!header[x->crash]++)
 			fputs(x->crash ? "# HELP telem_crash_total Crashes in telem's stack counters, by program, version and top frame.\n"
 					 "# TYPE telem_crash_total counter\n"

@@ -32,6 +32,7 @@ extern char **environ;
 
 struct run_options {
 	int json;
+	const char *json_file; /* --json FILE: the JSON there, parseable alone */
 	const char *keep;
 	char **command;
 };
@@ -44,9 +45,18 @@ static int parse(int argc, char **argv, struct run_options *o)
 			fputs(USAGE_RUN, stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--json") == 0) {
+			/* "--json FILE"; "--json -" or "--json" before another option
+			 * or "--" is stdout, as before */
 			o->json = 1;
-		} else if (strcmp(argv[i], "--keep") == 0 && i + 1 < argc) {
-			o->keep = argv[++i];
+			if (i + 1 < argc && (argv[i + 1][0] != '-' || strcmp(argv[i + 1], "-") == 0))
+				o->json_file = argv[++i];
+		} else if (strncmp(argv[i], "--json=", 7) == 0) {
+			o->json = 1;
+			o->json_file = argv[i] + 7;
+		} else if (strcmp(argv[i], "--keep") == 0 || strncmp(argv[i], "--keep=", 7) == 0) {
+			o->keep = argv[i][6] == '=' ? argv[i] + 7 : i + 1 < argc ? argv[++i] : NULL;
+			if (!o->keep || !*o->keep)
+				return usage_error("run", "--keep needs a directory");
 		} else if (strcmp(argv[i], "--") == 0) {
 			o->command = i + 1 < argc ? &argv[i + 1] : NULL;
 			break;
@@ -59,6 +69,10 @@ static int parse(int argc, char **argv, struct run_options *o)
 	}
 	if (!o->command)
 		return usage_error("run", "no command given (telem run -- COMMAND...)");
+	if (o->json_file && !*o->json_file)
+		return usage_error("run", "--json needs a file name (or '-' for stdout)");
+	if (o->json_file && strcmp(o->json_file, "-") == 0)
+		o->json_file = NULL;
 	return -1;
 }
 
@@ -134,6 +148,8 @@ static int spawn_and_wait(char **command, char **env, int *wstatus)
 /* Why a command left no counters: the user deserves a reason. */
 static const char *why_nothing(const char *command)
 {
+	if (mode_from_env(getenv("TELEM_MODE")) == MODE_OFF)
+		return "TELEM_MODE=off in the environment: the shim counts nothing";
 	char *path = NULL;
 	if (strchr(command, '/')) {
 		path = strdup(command);
@@ -231,6 +247,9 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		snprintf(rundir, sizeof rundir, "%s", o.keep);
 		if (make_dirs(rundir) < 0)
 			return fail(rundir, "cannot create directory: %s", strerror(errno));
+		/* The shim takes only an absolute TELEM_DIR, and the build may cd. */
+		if (!realpath(o.keep, rundir))
+			return fail(o.keep, "cannot resolve: %s", strerror(errno));
 	} else {
 		const char *tmp = getenv("TMPDIR");
 		snprintf(rundir, sizeof rundir, "%s/telem-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -267,9 +286,15 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		json_t *j = summary_json(&s, line, seconds, status);
 		if (s.processes == 0)
 			json_object_set_new(j, "nothing_instrumented", json_string(why_nothing(o.command[0])));
-		json_dumpf(j, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		fflush(stdout);
+		char *text = json_dumps(j, JSON_INDENT(2));
+		size_t len = text ? strlen(text) : 0;
+		if (text)
+			text[len++] = '\n'; /* json_dumps leaves room: it was NUL-terminated */
+		if (o.json_file && (!text || write_file_atomic(o.json_file, text, len, 0644) < 0))
+			fail(o.json_file, "cannot write the summary: %s", strerror(errno));
+		else if (!o.json_file && text)
+			fwrite(text, 1, len, stdout), fflush(stdout);
+		free(text);
 		json_decref(j);
 	} else if (s.processes == 0) {
 		fprintf(stderr, "telem: %s: nothing instrumented: %s\n", line, why_nothing(o.command[0]));

@@ -1,11 +1,32 @@
 /* telem summary [--json] [DIR]: the table `telem run` prints, for any
  * directory of counter files (default: DIR/local, the whole week so far). */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "ingest.h"
 #include "summary.h"
+
+/* LOCALDIR must be a directory of counter files: a missing path, a file,
+ * or a telem directory (whose counters are in its local/) would give an
+ * empty table that looks like a success. */
+static int check_local_dir(const char *dir)
+{
+	struct stat st;
+	char sub[4200];
+	if (stat(dir, &st) < 0)
+		return fail(dir, "%s", strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return fail(dir, "not a directory (summary reads a directory of counter files)");
+	snprintf(sub, sizeof sub, "%s/local", dir);
+	if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+		return fail(dir, "a telem directory: its counters are in %s (or run 'telem --dir %s summary')", sub,
+			    dir);
+	return 0;
+}
 
 int cmd_summary(struct cli *cli, int argc, char **argv)
 {
@@ -16,6 +37,8 @@ int cmd_summary(struct cli *cli, int argc, char **argv)
 	if (argc - first > 1)
 		return usage_error("summary", "at most one directory");
 	const char *local = first < argc ? argv[first] : cli->local;
+	if (first < argc && check_local_dir(local) != 0)
+		return 1;
 	int status = first < argc ? 0 : ingest_pending(cli->dir);
 	struct summary s;
 	status |= summary_load(local, &s);

@@ -91,12 +91,25 @@ static int setup(struct cli *cli, const struct upload_args *a, struct upload_opt
 		return o->quiet ? 1 : fail(a->cafile, "cannot read: %s", strerror(errno));
 	if (make_dirs(cli->local) < 0)
 		return o->quiet ? 1 : fail(cli->local, "cannot create directory: %s", strerror(errno));
+	/* A local config that does not parse stops everything, said now (even
+	 * when no week is due yet) rather than left for a later day. */
+	char override[1200];
+	struct upload_config cfg;
+	snprintf(override, sizeof override, "%s/upload.config.json", cli->dir);
+	if (access(override, F_OK) == 0) {
+		int rc = config_load(cli->dir, o->quiet, &cfg);
+		if (rc == 0)
+			config_free(&cfg);
+		else
+			return 1;
+	}
 	return -1;
 }
 
 struct fetch {
 	struct cli *cli;
 	const struct upload_options *o;
+	int asked, fetched, rc; /* whether a config was needed, fetched, config_load's answer */
 };
 
 /* The config in force: the collector's, fetched now unless the local file
@@ -106,30 +119,56 @@ static int fetch_config(void *arg, struct upload_config *cfg)
 	struct fetch *f = arg;
 	char override[1200];
 	snprintf(override, sizeof override, "%s/upload.config.json", f->cli->dir);
-	if (access(override, F_OK) < 0)
-		upload_fetch_config(f->cli->dir, f->o); /* on failure, the cache will do */
-	return config_load(f->cli->dir, f->o->quiet, cfg);
+	f->asked = 1;
+	f->fetched = access(override, F_OK) == 0 || upload_fetch_config(f->cli->dir, f->o) == 0;
+	/* on failure, the cache will do */
+	return f->rc = config_load(f->cli->dir, f->o->quiet, cfg);
+}
+
+/* The last word, on stderr: what was sent where, or why nothing was. */
+static int conclude(const struct fetch *f, const struct upload_tally *t, int status)
+{
+	const struct upload_options *o = f->o;
+	if (f->asked && f->rc != 0) {
+		if (!o->quiet)
+			fprintf(stderr, "telem: nothing sent to %s: %s\n", o->server,
+				f->rc < 0 ? "the upload config does not parse (see above)"
+				: f->fetched ? "no upload config"
+					     : "no upload config: it could not be fetched (see above); the week waits");
+		return 1;
+	}
+	if (o->quiet)
+		return status;
+	if (t->sent)
+		fprintf(stderr, "telem: %zu report%s sent to %s\n", t->sent, t->sent == 1 ? "" : "s", o->server);
+	else if (t->kept)
+		fprintf(stderr, "telem: nothing could be sent to %s: %s\n", o->server, t->last_error);
+	else if (!t->dropped)
+		fprintf(stderr, "telem: nothing to send (no report is due; 'telem upload --now' sends the week so far)\n");
+	return status;
 }
 
 static int upload_locked(struct cli *cli, const struct upload_args *a, const struct upload_options *o, int64_t asof)
 {
 	int status = ingest_pending(cli->dir);
-	struct fetch f = {cli, o};
+	struct fetch f = {cli, o, 0, 0, 0};
 	struct config_source src = {fetch_config, &f};
 	struct report_options ro = {.now = a->now, .quiet = o->quiet};
 	status |= report_run(cli->dir, &src, &ro);
-	return status | upload_pending(cli->dir, o, asof);
+	status |= upload_pending(cli->dir, o, asof);
+	return conclude(&f, o->tally, status);
 }
 
 int cmd_upload(struct cli *cli, int argc, char **argv)
 {
 	struct upload_args a;
-	struct upload_options o = {.quiet = 0};
+	struct upload_tally tally = {0};
+	struct upload_options o = {.quiet = 0, .dir = cli->dir, .tally = &tally};
 	int rc = parse(argc, argv, &a);
 	if (rc >= 0)
 		return rc;
 	int64_t asof;
-	enum telem_mode mode = mode_read(cli->dir, &asof);
+	enum telem_mode mode = cli_mode_read(cli, &asof);
 	int env = mode_from_env(getenv("TELEM_MODE"));
 	if (env >= 0)
 		mode = (enum telem_mode)env; /* never MODE_ON: the environment can only take uploading away */

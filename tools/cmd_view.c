@@ -14,9 +14,11 @@
 #include "ingest.h"
 #include "view_html.h"
 #include "view_serve.h"
+#include "upload.h"
 
 struct view_options {
-	const char *out, *serve;
+	const char *out, *serve, *server;
+	int fetch_config;
 };
 
 /* "--name VALUE" or "--name=VALUE" at argv[*i]; NULL when it is not name. */
@@ -49,6 +51,10 @@ static int parse(int argc, char **argv, struct view_options *o)
 			o->out = v;
 		} else if ((v = option_value(argc, argv, &i, "--serve", &missing))) {
 			o->serve = v;
+		} else if ((v = option_value(argc, argv, &i, "--server", &missing))) {
+			o->server = v;
+		} else if (strcmp(argv[i], "--fetch-config") == 0) {
+			o->fetch_config = 1;
 		} else if (missing) {
 			return usage_error("view", "%s needs a value", argv[i]);
 		} else {
@@ -59,6 +65,8 @@ static int parse(int argc, char **argv, struct view_options *o)
 		return usage_error("view", "--out and --serve are alternatives");
 	if ((o->out && !*o->out) || (o->serve && !*o->serve))
 		return usage_error("view", "an empty value for --out or --serve");
+	if (o->server && !o->fetch_config)
+		return usage_error("view", "--server goes with --fetch-config");
 	return -1;
 }
 
@@ -95,6 +103,9 @@ static int make_page(void *arg, struct hbuf *out)
 	status |= load_config(cli, &config, &in, config_path, sizeof config_path);
 	in.mode = mode_read(cli->dir, &in.mode_since);
 	in.mode_env_off = mode_from_env(getenv("TELEM_MODE")) == MODE_OFF;
+	char server[1024];
+	if (upload_server(cli->dir, NULL, server, sizeof server) == 0)
+		in.server = server;
 	view_page(out, &in);
 	if (in.config)
 		config_free(&config);
@@ -122,12 +133,30 @@ static int write_page(struct cli *cli, const char *out)
 	return status;
 }
 
+/* --fetch-config: the collector's public config, into DIR/config.cache.json,
+ * so that the page shows what uploading would send. Only on this explicit
+ * request, and it sends nothing: a GET of a public file. */
+static int fetch_config(struct cli *cli, const struct view_options *vo)
+{
+	struct upload_options o = {.timeout_ms = 30000, .dir = NULL};
+	if (upload_server(cli->dir, vo->server, o.server, sizeof o.server) < 0)
+		return fail(o.server, "not an http:// or https:// URL");
+	if (make_dirs(cli->dir) < 0)
+		return fail(cli->dir, "cannot create: %s", strerror(errno));
+	if (upload_fetch_config(cli->dir, &o) != 0)
+		return 1;
+	fprintf(stderr, "telem: fetched %s/config into %s/config.cache.json (nothing was sent)\n", o.server, cli->dir);
+	return 0;
+}
+
 int cmd_view(struct cli *cli, int argc, char **argv)
 {
 	struct view_options o;
 	int rc = parse(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
+	if (o.fetch_config && fetch_config(cli, &o) != 0)
+		return 1;
 	if (o.serve)
 		return view_serve(o.serve, make_page, cli);
 	return write_page(cli, o.out);

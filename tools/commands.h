@@ -26,7 +26,11 @@ int cmd_upload(struct cli *cli, int argc, char **argv);
 #define USAGE_ON \
 	"usage: telem on\n\n" \
 	"Allows telem to upload, once a week, the counters and crash stacks named in\n" \
-	"the public upload config. Only weeks that begin after today are uploaded.\n"
+	"the public upload config, to the collector that 'telem env' names. Nothing\n" \
+	"collected before uploading was turned on is ever uploaded: data from today\n" \
+	"on counts only when the directory holds no data yet, else from tomorrow.\n" \
+	"Run again while on, it changes nothing (the date stays).\n" \
+	"'telem view --fetch-config' shows what would be sent, before you choose.\n"
 #define USAGE_OFF \
 	"usage: telem off\n\n" \
 	"Stops all collection: the shim opens nothing and nothing is uploaded.\n" \
@@ -62,24 +66,30 @@ int cmd_upload(struct cli *cli, int argc, char **argv);
 	"Prints the per-program table of `telem run` for a directory of counter\n" \
 	"files (default: DIR/local, everything collected so far).\n"
 #define USAGE_RUN \
-	"usage: telem run [--json] [--keep DIR] -- COMMAND [ARGS...]\n\n" \
+	"usage: telem run [--json FILE] [--keep DIR] -- COMMAND [ARGS...]\n\n" \
 	"Runs COMMAND (make, ninja, cmake --build, a script...) with the shim added\n" \
 	"to LD_PRELOAD, its counters in a directory of their own, then prints on\n" \
 	"stderr a summary per program: runs, failures, crashes, wall and CPU time,\n" \
 	"peak memory, most used flags, and each crash's stack. The counters are\n" \
 	"then added to DIR/local (unless the mode is off). telem's exit status is\n" \
 	"COMMAND's; if COMMAND died by a signal, telem dies by the same signal.\n\n" \
-	"  --json      the summary as JSON on stdout\n" \
-	"  --keep DIR  use and keep DIR as the run's own telem directory\n"
+	"  --json FILE  the summary as JSON in FILE (written when the command ends),\n" \
+	"               apart from the command's own output; '--json -' (or --json\n" \
+	"               right before '--') puts it on stdout, after the command's output\n" \
+	"  --keep DIR   use and keep DIR as the run's own telem directory\n"
 
 #define USAGE_EXPORT \
 	"usage: telem export --prometheus\n\n" \
 	"Prints the counters of DIR/local (every file, summed) in Prometheus' text\n" \
 	"exposition format:\n" \
 	"  telem_counter{program,version,counter,bucket} for \"<prog>/<counter>:<bucket>\"\n" \
-	"    (no bucket label for counts and sums such as invocations or wall-us);\n" \
+	"    (no bucket label for counts such as invocations);\n" \
+	"  telem_seconds_total{program,version,counter} for the time sums\n" \
+	"    (wall-us, cpu-us; older files wall-ms, cpu-ms), in seconds, Prometheus' base unit;\n" \
 	"  telem_crash_total{program,version,top_frame} for crash stacks: only the\n" \
-	"    top frame, never the whole stack (one series per stack would not scale).\n"
+	"    top frame, never the whole stack (one series per stack would not scale).\n" \
+	"Everything collected counts, the weeks already reported (local reports) too,\n" \
+	"so a series never goes down when 'telem report' deletes a week's files.\n"
 #define USAGE_PUSH \
 	"usage: telem push --pushgateway URL [--job NAME]\n\n" \
 	"Sends what 'telem export --prometheus' prints to a Prometheus Pushgateway,\n" \
@@ -90,7 +100,7 @@ int cmd_upload(struct cli *cli, int argc, char **argv);
 	"Turns the counter files of every week that is over into reports in Go's\n" \
 	"format: DIR/local/local.<date>.json with everything (for you to read), and,\n" \
 	"in mode on, DIR/local/<date>.json with only what the upload config allows\n" \
-	"(sampled; nothing collected on or before the day uploading was turned on;\n" \
+	"(sampled; nothing collected before uploading was turned on is ever uploaded;\n" \
 	"nothing older than 21 days). The week's counter files are then deleted.\n" \
 	"Never uses the network: the config is DIR/upload.config.json if present,\n" \
 	"else the one 'telem upload' last fetched (DIR/config.cache.json).\n"
@@ -101,10 +111,16 @@ int cmd_upload(struct cli *cli, int argc, char **argv);
 	"overrides it), runs 'telem report', then sends each DIR/local/<date>.json to\n" \
 	"URL/upload/<date>. Sent reports are kept byte for byte in DIR/upload/; a\n" \
 	"report the server refuses (4xx) is dropped; on any other failure it is kept\n" \
-	"and sent on a later day. In mode local or off nothing is sent, ever.\n\n" \
+	"and sent on a later day. In mode local or off nothing is sent, ever. Each\n" \
+	"outcome is logged in DIR/upload.log; the exit status is 1 when something\n" \
+	"could not be sent (no config, server unreachable or refusing).\n\n" \
 	"  --now         also report and send the week so far (a partial report named\n" \
 	"                by today's date). For machines that do not live a week, such\n" \
-	"                as CI runners: make it the last step of the job,\n" \
+	"                as CI runners: turn uploading on in the fresh directory before\n" \
+	"                the build (nothing was collected before, so today's data may\n" \
+	"                go) and make the upload the last step of the job:\n" \
+	"                    telem on\n" \
+	"                    telem run -- make        (or LD_PRELOAD for the job)\n" \
 	"                    telem upload --now || true\n" \
 	"  --background  no output (how the shim starts it, at most once a day)\n" \
 	"  --server URL  the collector (default: $TELEM_SERVER, else the first line\n" \
@@ -114,7 +130,8 @@ int cmd_upload(struct cli *cli, int argc, char **argv);
 	"                connecting gets at most 5 s)\n"
 
 #define USAGE_VIEW \
-	"usage: telem view [--out FILE.html | --serve 127.0.0.1:PORT]\n\n" \
+	"usage: telem view [--out FILE.html | --serve 127.0.0.1:PORT]\n" \
+	"                  [--fetch-config [--server URL]]\n\n" \
 	"Writes one self-contained HTML page (no script, nothing fetched when it is\n" \
 	"opened) showing the counters of DIR/local: a table of programs; for each\n" \
 	"program and chart (flag, exit, wall, cpu, maxrss, signal...) a weekly chart\n" \
@@ -124,7 +141,12 @@ int cmd_upload(struct cli *cli, int argc, char **argv);
 	"  --out FILE    write the page to FILE (default DIR/view.html), atomically\n" \
 	"  --serve ADDR  serve it at http://ADDR/ instead, made afresh for each\n" \
 	"                request; ADDR is a loopback address and port such as\n" \
-	"                127.0.0.1:8080 (port 0: any free port); stops on Ctrl-C\n"
+	"                127.0.0.1:8080 (port 0: any free port); stops on Ctrl-C\n" \
+	"  --fetch-config  first fetch the collector's public upload config (GET\n" \
+	"                URL/config; it sends nothing) into DIR/config.cache.json, to\n" \
+	"                see what uploading would send before turning it on; the\n" \
+	"                network is used only when asked so\n" \
+	"  --server URL  the collector for --fetch-config (default as for upload)\n"
 #define USAGE_CSV \
 	"usage: telem csv\n\n" \
 	"Prints every counter of DIR/local as CSV (RFC 4180), one record per counter\n" \

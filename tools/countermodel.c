@@ -26,6 +26,7 @@ static int collect(void *arg, const struct cf_record_view *rec)
 	c[d->n].name = name ? name : strndup(rec->name, rec->len);
 	c[d->n].len = name ? len : rec->len;
 	c[d->n].count = k->raw ? rec->count : count_shown(rec->count);
+	c[d->n].first_seen[0] = c[d->n].last_seen[0] = 0;
 	d->n++;
 	return 0;
 }

@@ -14,6 +14,10 @@ struct counter_entry {
 	char *name;
 	size_t len;
 	uint64_t count;
+	/* Days a stack was first and last seen ("YYYY-MM-DD"), when known
+	 * better than from the file's TimeBegin: a reported week's (history.h).
+	 * Empty otherwise. */
+	char first_seen[11], last_seen[11];
 };
 
 struct counter_data {

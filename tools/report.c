@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "counterfile.h"
 #include "countermodel.h"
+#include "history.h"
 #include "mode.h"
 #include "placeholder.h"
 #include "privdir.h"
@@ -392,6 +393,7 @@ static void report_week(struct run *run, struct week_file *f, size_t n)
 	r.config = cfg ? cfg->version : "";
 	r.x = random_x();
 	build_report(run, &r, f, n);
+	history_keep_seen(run->local, r.week, &f->d, n, sizeof *f); /* the stacks' days, which a report drops */
 	if (write_week(run, &r, cfg, why) == 0)
 		delete_files(run, f, n);
 	free_programs(&r);

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "countermodel.h"
+#include "history.h"
 #include "names.h"
 
 static struct program_summary *program_entry(struct summary *s, const char *program, const char *version)
@@ -130,28 +131,19 @@ static int by_stack_count(const void *a, const void *b)
 int summary_load(const char *local_dir, struct summary *s)
 {
 	memset(s, 0, sizeof *s);
-	char **names;
+	struct counter_data *files;
 	size_t n;
-	if (list_counter_files(local_dir, &names, &n) < 0)
-		return fail(local_dir, "cannot list counter files");
-	int status = 0;
+	int status = history_load(local_dir, &files, &n, NULL, NULL); /* counter files and local reports */
 	for (size_t i = 0; i < n; i++) {
-		char path[4096];
-		struct counter_data d;
-		snprintf(path, sizeof path, "%s/%s", local_dir, names[i]);
-		if (counter_data_load(path, &d) < 0) {
-			status = 1;
-			continue;
-		}
-		const char *program = counter_data_meta(&d, "Program");
+		const struct counter_data *d = &files[i];
+		const char *program = counter_data_meta(d, "Program");
 		if (program) {
-			struct program_summary *p = program_entry(s, program, counter_data_meta(&d, "Version"));
-			for (size_t j = 0; j < d.n; j++)
-				add_counter(s, p, &d.counters[j]);
+			struct program_summary *p = program_entry(s, program, counter_data_meta(d, "Version"));
+			for (size_t j = 0; j < d->n; j++)
+				add_counter(s, p, &d->counters[j]);
 		}
-		counter_data_free(&d);
 	}
-	free_list(names, n);
+	history_free(files, n);
 	qsort(s->programs, s->n_programs, sizeof *s->programs, by_program);
 	for (size_t i = 0; i < s->n_programs; i++)
 		qsort(s->programs[i].flags, s->programs[i].n_flags, sizeof *s->programs[i].flags, by_count);
@@ -212,8 +204,11 @@ void summary_print(FILE *out, const struct summary *s, const char *command, doub
 	for (size_t i = 0; i < s->n_stacks; i++) {
 		const struct stack_summary *st = &s->stacks[i];
 		fprintf(out, "stack: %s %s (%llu)\n", st->program, st->kind, (unsigned long long)st->count);
-		for (size_t j = 0; j < st->n_frames && j < 8; j++)
+		for (size_t j = 0; j < st->n_frames && j < SUMMARY_STACK_FRAMES; j++)
 			fprintf(out, "    %s\n", st->frames[j]);
+		if (st->n_frames > SUMMARY_STACK_FRAMES)
+			fprintf(out, "    ... %zu more frame%s (telem crashes shows them all)\n",
+				st->n_frames - SUMMARY_STACK_FRAMES, st->n_frames - SUMMARY_STACK_FRAMES == 1 ? "" : "s");
 	}
 }
 

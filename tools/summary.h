@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #define SUMMARY_TOP_FLAGS 3
+#define SUMMARY_STACK_FRAMES 8 /* frames of a stack in the table; the rest is said to be cut */
 
 struct flag_count {
 	char *flag;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -35,6 +36,61 @@ static void warn(const struct upload_options *o, const char *file, const char *f
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	fail(file, "%s", msg);
+}
+
+#define LOG_MAX 65536
+
+void upload_log(const char *dir, const char *fmt, ...)
+{
+	if (!dir)
+		return;
+	char path[1200], line[1400], msg[1200], when[32];
+	time_t now = time(NULL);
+	const char *fixed = getenv("TELEM_TEST_NOW");
+	if (fixed && *fixed)
+		now = (time_t)strtoll(fixed, NULL, 10);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	int n = snprintf(line, sizeof line, "%s %s\n", when, msg);
+	snprintf(path, sizeof path, "%s/upload.log", dir);
+	size_t len = 0;
+	char *old = read_file(path, &len);
+	size_t keep = old ? len : 0, from = 0;
+	if (keep + (size_t)n > LOG_MAX) { /* drop the oldest lines */
+		from = keep + (size_t)n - LOG_MAX;
+		const char *nl = memchr(old + from, '\n', keep - from);
+		from = nl ? (size_t)(nl + 1 - old) : keep;
+	}
+	char *text = malloc(keep - from + (size_t)n + 1);
+	if (text) {
+		if (keep > from)
+			memcpy(text, old + from, keep - from);
+		memcpy(text + keep - from, line, (size_t)n);
+		write_file_atomic(path, text, keep - from + (size_t)n, 0600); /* best effort */
+	}
+	free(text);
+	free(old);
+}
+
+int upload_log_last(const char *dir, char *out, size_t cap)
+{
+	char path[1200];
+	size_t len;
+	snprintf(path, sizeof path, "%s/upload.log", dir);
+	char *text = read_file(path, &len);
+	while (text && len > 0 && text[len - 1] == '\n')
+		text[--len] = 0;
+	if (!text || len == 0) {
+		free(text);
+		return -1;
+	}
+	char *nl = memrchr(text, '\n', len);
+	snprintf(out, cap, "%s", nl ? nl + 1 : text);
+	free(text);
+	return 0;
 }
 
 static int valid_url(const char *s)
@@ -173,11 +229,13 @@ int upload_fetch_config(const char *dir, const struct upload_options *o)
 	size_t len;
 	snprintf(where, sizeof where, "%s/config", o->server);
 	if (upload_request(o, "/config", NULL, 0, &res, &text, &len) < 0) {
-		warn(o, where, "cannot fetch the upload config: %s", res.error);
+		warn(o, where, "cannot fetch the upload config: cannot reach the collector: %s", res.error);
+		upload_log(o->dir, "config %s not fetched: cannot reach the collector: %s", where, res.error);
 		return 1;
 	}
 	if (res.status != 200) {
 		warn(o, where, "cannot fetch the upload config: HTTP %ld %s", res.status, res.body);
+		upload_log(o->dir, "config %s not fetched: HTTP %ld %s", where, res.status, res.body);
 		free(text);
 		return 1;
 	}
@@ -236,17 +294,30 @@ static int settle(const struct upload_options *o, const char *local, const char 
 			warn(o, local, "sent, but cannot delete: %s", strerror(errno));
 		if (!o->quiet)
 			printf("telem: %s: sent to %s\n", local, o->server);
+		upload_log(o->dir, "sent %s to %s", copy, o->server);
+		if (o->tally)
+			o->tally->sent++;
 		return 0;
 	}
 	if (answered && res->status >= 400 && res->status < 500) {
 		warn(o, local, "dropped: the server refused it (HTTP %ld %s)", res->status, res->body);
+		upload_log(o->dir, "dropped %s: %s refused it (HTTP %ld %s)", local, o->server, res->status, res->body);
+		if (o->tally)
+			o->tally->dropped++;
 		privdir_unlink(local);
 		return 1;
 	}
+	char why[2048];
 	if (answered)
-		warn(o, local, "kept for a later day: HTTP %ld %s", res->status, res->body);
+		snprintf(why, sizeof why, "HTTP %ld %s", res->status, res->body);
 	else
-		warn(o, local, "kept for a later day: %s", res->error);
+		snprintf(why, sizeof why, "cannot reach the collector %s: %s", o->server, res->error);
+	warn(o, local, "not sent, kept for a later day: %s", why);
+	upload_log(o->dir, "kept %s: %s", local, why);
+	if (o->tally) {
+		o->tally->kept++;
+		snprintf(o->tally->last_error, sizeof o->tally->last_error, "%s", why);
+	}
 	return 1;
 }
 
@@ -268,7 +339,9 @@ static int send_one(const char *dir, const struct upload_options *o, const char 
 		return 0;
 	}
 	if (name_date(name) <= asof) { /* made under an earlier "on", or by hand */
-		warn(o, local, "dropped unsent: dated on or before the day uploading was turned on");
+		warn(o, local, "dropped unsent: made before uploading was turned on (nothing collected before "
+			       "uploading was turned on is ever uploaded)");
+		upload_log(o->dir, "dropped %s unsent: made before uploading was turned on", local);
 		privdir_unlink(local);
 		return 1;
 	}

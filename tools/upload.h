@@ -8,12 +8,27 @@
 
 #define UPLOAD_DEFAULT_SERVER "https://telemetry.invalid"
 
+/* What became of the reports sent (upload_pending adds to it). */
+struct upload_tally {
+	size_t sent, kept, dropped;
+	char last_error[2048]; /* why the last one was kept */
+};
+
 struct upload_options {
 	char server[1024];  /* no trailing slash */
 	const char *cafile; /* a private collector's CA bundle, or NULL */
 	long timeout_ms;    /* whole request; connecting gets at most 5 s of it */
 	int quiet;
+	const char *dir;             /* for the upload log; NULL: no log */
+	struct upload_tally *tally;  /* NULL: not counted */
 };
+
+/* DIR/upload.log: one line per upload event (sent, refused, kept and why,
+ * config not fetched), newest last, the oldest dropped past 64 KiB, so that
+ * a background upload that failed leaves a trace. */
+void upload_log(const char *dir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The log's last line (without newline) into out; 0, or -1 when there is none. */
+int upload_log_last(const char *dir, char *out, size_t cap);
 
 /* What one request gave: the HTTP status (0 when there was no answer),
  * the start of the answer's body, and libcurl's error otherwise. */

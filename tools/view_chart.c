@@ -11,9 +11,9 @@
 
 #define PLOT_TARGET 760 /* px the weeks share before the chart scrolls */
 #define LEFT 46         /* room for the y labels */
-#define TOP 8
+#define TOP 20         /* room for the y axis' title */
 #define PLOT_H 120
-#define BOTTOM 18       /* room for the week labels */
+#define BOTTOM 30       /* room for the week labels and the x axis' title */
 #define RIGHT 10
 /* Per-week tooltips only while they stay cheap (weeks x buckets). */
 #define HOVER_LIMIT 160
@@ -26,6 +26,7 @@ struct chart_series {
 	const uint64_t *weeks;
 	uint64_t total;
 	int color; /* c0..c11, c12 for "other" */
+	int other; /* the folded buckets, summed */
 };
 
 struct geom {
@@ -104,6 +105,9 @@ static void frame(struct hbuf *b, const struct view_model *m, const struct geom 
 	chart_short_number(num, sizeof num, g->ymax / 2);
 	hb_printf(b, "<text class=\"yl\" x=\"%d\" y=\"%d\">%s</text>", LEFT - 4, TOP + PLOT_H / 2 + 4, num);
 	hb_printf(b, "<text class=\"yl\" x=\"%d\" y=\"%d\">0</text>", LEFT - 4, base + 4);
+	hb_printf(b, "<text x=\"%d\" y=\"%d\">count per week</text>", 2, TOP - 8);
+	hb_printf(b, "<text class=\"xl\" x=\"%d\" y=\"%d\">week ending (month-day)</text>", LEFT + g->plot_w / 2,
+		  base + 26);
 	int every = (38 + g->group_w - 1) / g->group_w; /* labels ~38 px apart */
 	for (size_t w = g->weeks; w-- > 0;) /* the newest week always labelled */
 		if ((g->weeks - 1 - w) % (size_t)every == 0) {
@@ -259,7 +263,7 @@ static void legend(struct hbuf *b, const struct view_model *m, const struct char
 	hb_puts(b, "<ul class=\"lg\">");
 	for (size_t i = 0; i < n; i++) {
 		hb_printf(b, "<li><i class=\"c%d\"></i>", s[i].color);
-		if (s[i].color == CHART_TOP)
+		if (s[i].other)
 			hb_printf(b, "other (%zu more)", others);
 		else
 			hb_esc(b, s[i].label, s[i].label_len);
@@ -294,13 +298,13 @@ void chart_group(struct hbuf *b, const struct view_model *m, const struct vm_pro
 		abort();
 	for (size_t i = 0; i < n; i++) {
 		const struct vm_series *v = &p->series[grp->series[i]];
-		all[i] = (struct chart_series){v->bucket, v->bucket_len, v->weeks, v->total, 0};
+		all[i] = (struct chart_series){v->bucket, v->bucket_len, v->weeks, v->total, 0, 0};
 	}
 	qsort(all, n, sizeof *all, by_total);
 	memcpy(s, all, shown * sizeof *s);
 	order_buckets(s, shown);
 	for (size_t i = 0; i < shown; i++)
-		s[i].color = (int)i;
+		s[i].color = i < CHART_TOP ? (int)i : CHART_TOP; /* a 13th bucket, drawn as itself, in grey */
 	size_t drawn = shown;
 	if (shown < n) {
 		uint64_t total = 0;
@@ -309,7 +313,7 @@ void chart_group(struct hbuf *b, const struct view_model *m, const struct vm_pro
 				other[w] += all[i].weeks[w];
 			total += all[i].total;
 		}
-		s[drawn++] = (struct chart_series){"other", 5, other, total, CHART_TOP};
+		s[drawn++] = (struct chart_series){"other", 5, other, total, CHART_TOP, 1};
 	}
 	hb_puts(b, "<figure class=\"ch\"><figcaption>");
 	hb_escs(b, grp->name);
@@ -324,4 +328,35 @@ void chart_group(struct hbuf *b, const struct view_model *m, const struct vm_pro
 	free(s);
 	free(all);
 	free(other);
+}
+
+int chart_is_trivial(const struct view_model *m, const struct vm_program *p, size_t gi)
+{
+	const struct vm_group *grp = &p->groups[gi];
+	if (grp->n_series != 1 || p->series[grp->series[0]].is_stack)
+		return 0;
+	return !(is_sum(p, grp) && m->n_weeks >= LINE_MIN_WEEKS);
+}
+
+void chart_trivial_table(struct hbuf *b, const struct view_model *m, const struct vm_program *p, const size_t *groups,
+			 size_t n)
+{
+	if (!n)
+		return;
+	hb_printf(b, "<table class=\"tv\"><tr><th>counter (one bucket)</th><th class=\"n\">total</th>"
+		     "<th class=\"n\">weeks with a count</th><th class=\"n\">last week</th></tr>\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct vm_series *s = &p->series[p->groups[groups[i]].series[0]];
+		size_t with = 0;
+		for (size_t w = 0; w < m->n_weeks; w++)
+			with += s->weeks[w] != 0;
+		hb_puts(b, "<tr><td><code>");
+		hb_esc(b, s->key, s->key_len);
+		hb_puts(b, "</code></td><td class=\"n\">");
+		hb_uint(b, s->total);
+		hb_printf(b, "</td><td class=\"n\">%zu of %zu</td><td class=\"n\">", with, m->n_weeks);
+		hb_uint(b, m->n_weeks ? s->weeks[m->n_weeks - 1] : 0);
+		hb_puts(b, "</td></tr>\n");
+	}
+	hb_puts(b, "</table>\n");
 }

@@ -16,6 +16,14 @@
  * or a counter of its own; then its legend with totals. */
 void chart_group(struct hbuf *b, const struct view_model *m, const struct vm_program *p, size_t g);
 
+/* A group not worth a chart of its own: one bucket, and not a sum with
+ * enough weeks for a line to say something. Such groups share one table. */
+int chart_is_trivial(const struct view_model *m, const struct vm_program *p, size_t g);
+
+/* The table of a program's trivial groups (the n groups listed). */
+void chart_trivial_table(struct hbuf *b, const struct view_model *m, const struct vm_program *p, const size_t *groups,
+			 size_t n);
+
 /* "1.2k", "34M": short numbers for axes. */
 void chart_short_number(char *out, size_t cap, uint64_t v);
 

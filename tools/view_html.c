@@ -144,6 +144,8 @@ static void head(struct hbuf *b)
 	hb_puts(b, "</style></head><body>\n");
 }
 
+static size_t *page_order(const struct view_model *m, size_t *n_first);
+
 static void intro(struct hbuf *b, const struct view_input *in)
 {
 	const struct view_model *m = in->model;
@@ -154,8 +156,10 @@ static void intro(struct hbuf *b, const struct view_input *in)
 		hb_puts(b, " since ");
 		hb_date(b, in->mode_since);
 	}
-	hb_printf(b, " &middot; %zu counter file%s, %zu program%s", m->n_files, m->n_files == 1 ? "" : "s",
-		  m->n_programs, m->n_programs == 1 ? "" : "s");
+	hb_printf(b, " &middot; %zu counter file%s", m->n_files, m->n_files == 1 ? "" : "s");
+	if (m->n_reported)
+		hb_printf(b, " and %zu program-week%s from local reports", m->n_reported, m->n_reported == 1 ? "" : "s");
+	hb_printf(b, ", %zu program%s", m->n_programs, m->n_programs == 1 ? "" : "s");
 	if (m->n_weeks) {
 		hb_puts(b, ", weeks ending ");
 		hb_date(b, m->weeks[0]);
@@ -168,11 +172,13 @@ static void intro(struct hbuf *b, const struct view_input *in)
 	hb_puts(b, " &middot; today ");
 	hb_date(b, m->today);
 	hb_puts(b, "</p>\n<nav><a href=\"#programs\">programs</a>");
-	for (size_t i = 0; i < m->n_programs; i++) {
-		hb_printf(b, "<a href=\"#p%zu\">", i);
-		hb_escs(b, m->programs[i].name);
+	size_t first, *order = page_order(m, &first);
+	for (size_t k = 0; k < first; k++) {
+		hb_printf(b, "<a href=\"#p%zu\">", order[k]);
+		hb_escs(b, m->programs[order[k]].name);
 		hb_puts(b, "</a>");
 	}
+	free(order);
 	hb_puts(b, "<a href=\"#stacks\">crash stacks</a><a href=\"#upload\">upload</a>"
 		   "<a href=\"#reports\">reports</a></nav>\n");
 }
@@ -203,6 +209,76 @@ static void duration(struct hbuf *b, uint64_t ms)
 		hb_printf(b, "%.1f h", ms / 3600000.0);
 }
 
+/* Shells and coreutils: every build runs them by the hundred, and they
+ * rarely say anything about the toolchain. Folded, unless they crashed. */
+static int is_noise(const struct vm_program *p)
+{
+	static const char *const names[] = {
+		"sh", "dash", "bash", "zsh", "ksh", "mksh", "busybox", "env", "cat", "rm", "mkdir", "rmdir", "cp",
+		"mv", "ln", "echo", "test", "[", "true", "false", "sed", "grep", "egrep", "fgrep", "awk", "mawk",
+		"gawk", "sort", "uniq", "tr", "cut", "head", "tail", "basename", "dirname", "expr", "touch", "chmod",
+		"chown", "ls", "find", "xargs", "date", "sleep", "uname", "printf", "wc", "tee", "install",
+		"readlink", "realpath", "stat", "id", "which", "mktemp", "sync", "nproc", "seq", "yes", "od", "cmp",
+		"diff", "tar", "gzip", "sha256sum", "md5sum", "timeout", "nice", "nohup", "tput", "stty", NULL};
+	if (p->crashes)
+		return 0;
+	for (size_t i = 0; names[i]; i++)
+		if (strcmp(p->name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Most relevant first: crashes, then failures, then runs. */
+static int by_relevance(const void *a, const void *b, void *programs)
+{
+	const struct vm_program *x = &((const struct vm_program *)programs)[*(const size_t *)a];
+	const struct vm_program *y = &((const struct vm_program *)programs)[*(const size_t *)b];
+	if (x->crashes != y->crashes)
+		return x->crashes < y->crashes ? 1 : -1;
+	if (x->failures != y->failures)
+		return x->failures < y->failures ? 1 : -1;
+	if (x->runs != y->runs)
+		return x->runs < y->runs ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+/* The programs in page order: the relevant ones, then the noise; *n_first
+ * is how many are relevant. Malloc'd. */
+static size_t *page_order(const struct view_model *m, size_t *n_first)
+{
+	size_t *order = calloc(m->n_programs + 1, sizeof *order), k = 0;
+	if (!order)
+		abort();
+	for (int noise = 0; noise < 2; noise++) {
+		size_t from = k;
+		for (size_t i = 0; i < m->n_programs; i++)
+			if (is_noise(&m->programs[i]) == noise)
+				order[k++] = i;
+		qsort_r(order + from, k - from, sizeof *order, by_relevance, m->programs);
+		if (!noise)
+			*n_first = k;
+	}
+	return order;
+}
+
+static void noise_summary(struct hbuf *b, const struct view_model *m, const size_t *order, size_t from)
+{
+	hb_printf(b, "<summary>shells and coreutils: %zu program%s (", m->n_programs - from,
+		  m->n_programs - from == 1 ? "" : "s");
+	for (size_t i = from; i < m->n_programs; i++) {
+		hb_puts(b, i > from ? ", " : "");
+		hb_escs(b, m->programs[order[i]].name);
+	}
+	hb_puts(b, ")</summary>");
+}
+
+static void table_head(struct hbuf *b)
+{
+	hb_puts(b, "<table><tr><th>program</th><th>versions</th><th class=\"n\">runs</th><th class=\"n\">failures</th>"
+		   "<th class=\"n\">crashes</th><th class=\"n\">not seen</th><th class=\"n\">wall time</th><th class=\"n\">CPU time</th>"
+		   "<th>weeks ending</th></tr>\n");
+}
+
 static void programs_table(struct hbuf *b, const struct view_model *m)
 {
 	hb_puts(b, "<h2 id=\"programs\">Programs</h2>");
@@ -210,11 +286,17 @@ static void programs_table(struct hbuf *b, const struct view_model *m)
 		hb_puts(b, "<p>No counter files yet: run a build with <code>telem run -- make</code>.</p>\n");
 		return;
 	}
-	hb_puts(b, "<table><tr><th>program</th><th>versions</th><th class=\"n\">runs</th><th class=\"n\">failures</th>"
-		   "<th class=\"n\">crashes</th><th class=\"n\">not seen</th><th class=\"n\">wall time</th><th class=\"n\">CPU time</th>"
-		   "<th>weeks ending</th></tr>\n");
-	for (size_t i = 0; i < m->n_programs; i++) {
+	size_t first, *order = page_order(m, &first);
+	hb_puts(b, "<p class=\"meta\">Programs that crashed first, then those that failed, then by runs.</p>");
+	table_head(b);
+	for (size_t k = 0; k < m->n_programs; k++) {
+		size_t i = order[k];
 		const struct vm_program *p = &m->programs[i];
+		if (k == first && k) {
+			hb_puts(b, "</table>\n<details>");
+			noise_summary(b, m, order, first);
+			table_head(b);
+		}
 		hb_printf(b, "<tr><td><a href=\"#p%zu\">", i);
 		hb_escs(b, p->name);
 		hb_puts(b, "</a></td><td>");
@@ -235,22 +317,51 @@ static void programs_table(struct hbuf *b, const struct view_model *m)
 		}
 		hb_puts(b, "</td></tr>\n");
 	}
-	hb_puts(b, "</table>\n");
+	hb_puts(b, first && first < m->n_programs ? "</table></details>\n" : "</table>\n");
+	free(order);
+}
+
+static void one_program(struct hbuf *b, const struct view_model *m, size_t i)
+{
+	const struct vm_program *p = &m->programs[i];
+	size_t *trivial = calloc(p->n_groups + 1, sizeof *trivial), n_trivial = 0;
+	if (!trivial)
+		abort();
+	for (size_t g = 0; g < p->n_groups; g++)
+		if (chart_is_trivial(m, p, g))
+			trivial[n_trivial++] = g;
+	hb_printf(b, "<h2 id=\"p%zu\">", i);
+	hb_escs(b, p->name);
+	hb_printf(b, "</h2><p class=\"meta\">%zu counter%s: %zu chart%s, one group of bars per week (by TimeEnd; "
+		  "hover a bar or a week for its counts)", p->n_series, p->n_series == 1 ? "" : "s",
+		  p->n_groups - n_trivial, p->n_groups - n_trivial == 1 ? "" : "s");
+	if (n_trivial)
+		hb_printf(b, ", and %zu counter%s of one bucket in the table below", n_trivial, n_trivial == 1 ? "" : "s");
+	hb_puts(b, ".</p><div class=\"charts\">\n");
+	for (size_t g = 0, t = 0; g < p->n_groups; g++) {
+		if (t < n_trivial && trivial[t] == g)
+			t++;
+		else
+			chart_group(b, m, p, g);
+	}
+	hb_puts(b, "</div>\n");
+	chart_trivial_table(b, m, p, trivial, n_trivial);
+	free(trivial);
 }
 
 static void program_charts(struct hbuf *b, const struct view_model *m)
 {
-	for (size_t i = 0; i < m->n_programs; i++) {
-		const struct vm_program *p = &m->programs[i];
-		hb_printf(b, "<h2 id=\"p%zu\">", i);
-		hb_escs(b, p->name);
-		hb_printf(b, "</h2><p class=\"meta\">%zu counter%s in %zu chart%s; one group of bars per week "
-			  "(by TimeEnd); hover a bar or a week for its counts.</p><div class=\"charts\">\n",
-			  p->n_series, p->n_series == 1 ? "" : "s", p->n_groups, p->n_groups == 1 ? "" : "s");
-		for (size_t g = 0; g < p->n_groups; g++)
-			chart_group(b, m, p, g);
-		hb_puts(b, "</div>\n");
+	size_t first, *order = page_order(m, &first);
+	for (size_t k = 0; k < m->n_programs; k++) {
+		if (k == first && k) {
+			hb_puts(b, "<details class=\"noise\">");
+			noise_summary(b, m, order, first);
+		}
+		one_program(b, m, order[k]);
 	}
+	if (first && first < m->n_programs)
+		hb_puts(b, "</details>\n");
+	free(order);
 }
 
 struct stack_ref {

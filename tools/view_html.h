@@ -44,6 +44,7 @@ struct view_input {
 	int mode_env_off;   /* TELEM_MODE=off in this environment */
 	const struct view_report *reports;
 	size_t n_reports;
+	const char *server; /* the collector reports would go to */
 };
 
 void view_page(struct hbuf *b, const struct view_input *in);

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "counterfile.h"
 #include "countermodel.h"
+#include "history.h"
 #include "week.h"
 
 struct loaded {
@@ -331,33 +332,27 @@ static void finish_program(struct vm_program *p)
 
 static int load_files(struct view_model *m, const char *local_dir, struct loaded **out, size_t *n)
 {
-	char **names;
+	struct counter_data *data;
 	size_t count;
-	*out = NULL;
 	*n = 0;
-	if (list_counter_files(local_dir, &names, &count) < 0)
-		return fail(local_dir, "cannot list counter files: %s", strerror(errno));
-	int status = 0;
+	/* Counter files and local reports: the weeks already reported too. */
+	int status = history_load(local_dir, &data, &count, &m->bad, &m->n_bad);
 	*out = xrealloc(NULL, count * sizeof **out);
 	for (size_t i = 0; i < count; i++) {
-		char path[4096];
 		struct loaded *f = &(*out)[*n];
-		snprintf(path, sizeof path, "%s/%s", local_dir, names[i]);
-		int ok = counter_data_load(path, &f->d) == 0;
-		if (ok && (f->end = vm_time_end_day(counter_data_meta(&f->d, "TimeEnd"))) < 0) {
-			fail(path, "no valid TimeEnd in its meta");
-			counter_data_free(&f->d);
-			ok = 0;
-		}
-		if (!ok) {
+		f->d = data[i];
+		if ((f->end = vm_time_end_day(counter_data_meta(&f->d, "TimeEnd"))) < 0) {
+			fail(f->d.path, "no valid TimeEnd in its meta");
+			const char *slash = strrchr(f->d.path, '/');
 			m->bad = xrealloc(m->bad, (m->n_bad + 1) * sizeof *m->bad);
-			m->bad[m->n_bad++] = strdup(names[i]);
+			m->bad[m->n_bad++] = strdup(slash ? slash + 1 : f->d.path);
+			counter_data_free(&f->d);
 			status = 1;
 			continue;
 		}
 		(*n)++;
 	}
-	free_list(names, count);
+	free(data); /* the contents moved into *out */
 	return status;
 }
 
@@ -371,10 +366,13 @@ int view_model_load(struct view_model *m, const char *local_dir, int64_t today)
 	choose_weeks(m, files, n);
 	for (size_t i = 0; i < n; i++) {
 		add_file(m, &files[i]);
+		if (counter_data_meta(&files[i].d, "Report"))
+			m->n_reported++;
+		else
+			m->n_files++;
 		counter_data_free(&files[i].d);
 	}
 	free(files);
-	m->n_files = n;
 	for (size_t i = 0; i < m->n_programs; i++)
 		finish_program(&m->programs[i]);
 	if (m->n_programs)
@@ -461,8 +459,8 @@ int view_reports_load(const char *local_dir, struct view_report **out, size_t *n
 	struct dirent *e;
 	int status = 0;
 	while ((e = readdir(d))) {
-		size_t l = strlen(e->d_name);
-		if (e->d_name[0] == '.' || l < 6 || strcmp(e->d_name + l - 5, ".json") != 0)
+		/* Reports only: versions.json and the like are telem's own files. */
+		if (!history_is_report_name(e->d_name, 1) && !history_is_report_name(e->d_name, 0))
 			continue;
 		*out = xrealloc(*out, (*n + 1) * sizeof **out);
 		struct view_report *r = &(*out)[(*n)++];

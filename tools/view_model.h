@@ -71,7 +71,8 @@ struct view_model {
 	size_t weeks_older; /* weeks with data before the first charted one */
 	struct vm_program *programs; /* by name */
 	size_t n_programs;
-	size_t n_files;
+	size_t n_files;     /* counter files */
+	size_t n_reported;  /* program entries read from local reports */
 	char **bad;         /* files that could not be read (already reported) */
 	size_t n_bad;
 };

@@ -2,11 +2,14 @@
  * and counter by counter, what a weekly report would send and what stays
  * on this machine. The rules are config.c's, the ones upload applies. */
 #define _GNU_SOURCE
+#include <dirent.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "history.h"
 #include "view_html.h"
 
 /* Bytes of the config file shown as loaded. */
@@ -193,9 +196,78 @@ static void config_text(struct hbuf *b, const struct view_input *in)
 	}
 }
 
+static int by_name_desc(const void *a, const void *b) { return strcmp(*(char *const *)b, *(char *const *)a); }
+
+/* One sent copy: its week, and what it held. */
+static void sent_row(struct hbuf *b, const char *dir, const char *name)
+{
+	char path[4600];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	json_t *r = json_load_file(path, 0, NULL);
+	size_t i, counters = 0, stacks = 0;
+	json_t *p;
+	json_array_foreach(json_object_get(r, "Programs"), i, p) {
+		counters += json_object_size(json_object_get(p, "Counters"));
+		stacks += json_object_size(json_object_get(p, "Stacks"));
+	}
+	hb_puts(b, "<tr><td><code>");
+	hb_escs(b, name);
+	hb_puts(b, "</code></td><td>");
+	if (!r) {
+		hb_puts(b, "not readable as a report</td><td></td><td></td><td></td></tr>\n");
+		return;
+	}
+	const char *config = json_string_value(json_object_get(r, "Config"));
+	hb_escs(b, config && *config ? config : "-");
+	hb_printf(b, "</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td></tr>\n",
+		  json_array_size(json_object_get(r, "Programs")), counters, stacks);
+	json_decref(r);
+}
+
+/* What was sent: the exact copies in DIR/upload, newest first. */
+static void sent_section(struct hbuf *b, const struct view_input *in)
+{
+	char dir[4200];
+	char **names = NULL;
+	size_t n = 0;
+	snprintf(dir, sizeof dir, "%s/upload", in->dir);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (history_is_report_name(e->d_name, 0)) {
+			names = realloc(names, (n + 1) * sizeof *names);
+			if (!names)
+				abort();
+			names[n++] = strdup(e->d_name);
+		}
+	if (d)
+		closedir(d);
+	hb_puts(b, "<h3 id=\"sent\">What was sent</h3>");
+	if (!n) {
+		hb_puts(b, "<p>Nothing was ever sent from this directory (<code>upload/</code> is empty).</p>\n");
+		return;
+	}
+	qsort(names, n, sizeof *names, by_name_desc);
+	hb_puts(b, "<p class=\"meta\">The exact bytes sent are kept in <code>upload/</code>, newest first.</p>"
+		   "<table><tr><th>report sent</th><th>config</th><th class=\"n\">programs</th>"
+		   "<th class=\"n\">counters</th><th class=\"n\">stacks</th></tr>\n");
+	for (size_t i = 0; i < n; i++)
+		sent_row(b, dir, names[i]);
+	hb_puts(b, "</table>\n");
+	free_list(names, n);
+}
+
+static void would_section(struct hbuf *b, const struct view_input *in);
+
 void view_upload_section(struct hbuf *b, const struct view_input *in)
 {
-	hb_puts(b, "<h2 id=\"upload\">Upload: what would leave this machine</h2>");
+	hb_puts(b, "<h2 id=\"upload\">Upload: what would leave this machine, and what did</h2>");
+	would_section(b, in);
+	sent_section(b, in);
+}
+
+static void would_section(struct hbuf *b, const struct view_input *in)
+{
 	if (!in->config) {
 		if (in->config_problem) {
 			hb_puts(b, "<p class=\"note\">The upload config <code>");
@@ -204,11 +276,19 @@ void view_upload_section(struct hbuf *b, const struct view_input *in)
 			hb_escs(b, in->config_problem);
 			hb_puts(b, "): nothing would be uploaded.</p>\n");
 		} else {
-			hb_puts(b, "<p>no upload config: nothing would be uploaded. Every counter stays on this machine.</p>\n");
+			hb_puts(b, "<p>no upload config: nothing would be uploaded. Every counter stays on this machine.</p>\n"
+				   "<p class=\"note\">To see what uploading would send before turning it on, fetch the "
+				   "collector's public config (fetching it sends nothing): <code>telem view "
+				   "--fetch-config</code>.</p>\n");
 		}
 		return;
 	}
 	mode_text(b, in);
+	if (in->server) {
+		hb_puts(b, "<p>Reports go to the collector <code>");
+		hb_escs(b, in->server);
+		hb_puts(b, "</code> (<code>POST /upload/&lt;date&gt;</code>).</p>\n");
+	}
 	config_text(b, in);
 	for (size_t i = 0; i < in->model->n_programs; i++)
 		program_upload(b, in->config, &in->model->programs[i]);

@@ -18,4 +18,16 @@ ok "telem env prints the LD_PRELOAD line" grep -qF "export LD_PRELOAD='$dest/usr
 ok "the installed telem run counts through the installed shim" python3 -c "
 import json,sys; s=json.load(open('$TELEM_DIR/run.json')); sys.exit(0 if s['processes']>=1 else 1)"
 
+# bash completion (installed) and make uninstall
+comp=$dest/usr/local/share/bash-completion/completions/telem
+ok "the bash completion is installed" test -f "$comp"
+complete_words() { # WORDS...: what completing the last word offers
+	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _telem; printf "%s\n" "${COMPREPLY[@]}"' _ "$comp" "$@"
+}
+is "$(complete_words telem su | tr '\n' ' ')" "summary " "completion: a command from its start"
+is "$(complete_words telem --dir /tmp cr | tr '\n' ' ')" "crashes " "completion: past --dir DIR"
+is "$(complete_words telem upload --n | tr '\n' ' ')" "--now " "completion: a command's options"
+make -s -C "$ROOT" uninstall DESTDIR="$dest" PREFIX=/usr/local >/dev/null 2>&1
+is "$(find "$dest" -type f | wc -l)" 0 "make uninstall removes every file make install put there"
+
 done_testing

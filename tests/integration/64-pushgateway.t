@@ -11,7 +11,7 @@ need_built "$PROG/crash_null" "$PROG/crash_abort"
 PGW=/usr/bin/prometheus-pushgateway
 [ -x "$PGW" ] || { echo "1..0 # skip $PGW is not installed (scripts/deps.sh)"; exit 0; }
 command -v gcc >/dev/null && command -v curl >/dev/null || { echo "1..0 # skip gcc or curl missing"; exit 0; }
-plan 17
+plan 20
 
 W=$(new_dir)
 new_telem_dir
@@ -44,8 +44,11 @@ for f in json.load(sys.stdin):
             if ":" in name:
                 labels.append(("bucket", name.split(":", 1)[1]))
             key = ("telem_counter", tuple(labels))
+            if ":" not in name and name.endswith("-ms"): # sums of milliseconds: seconds, the base unit
+                key = ("telem_seconds_total", (("program", prog), ("version", ver), ("counter", name[:-3])))
         out[key] = out.get(key, 0) + n
-lines = ["%s{%s} %d" % (m, ",".join("%s=%s" % (k, json.dumps(v)) for k, v in sorted(labels)), n)
+value = lambda m, n: "%.3f" % (n / 1000) if m == "telem_seconds_total" else "%d" % n
+lines = ["%s{%s} %s" % (m, ",".join("%s=%s" % (k, json.dumps(v)) for k, v in sorted(labels)), value(m, n))
          for (m, labels), n in out.items()]
 print("\n".join(sorted(lines)))
 '
@@ -53,7 +56,7 @@ print("\n".join(sorted(lines)))
 parse() {
 	python3 - "$1" <<'PY'
 import re, sys
-line_re = re.compile(r'^(telem_counter|telem_crash_total)\{(.*)\} ([0-9.e+]+)$')
+line_re = re.compile(r'^(telem_counter|telem_crash_total|telem_seconds_total)\{(.*)\} ([0-9.e+]+)$')
 label_re = re.compile(r'([a-z_]+)="((?:[^"\\]|\\.)*)"(,|$)')
 rows, bad = [], 0
 for line in open(sys.argv[1]):
@@ -71,7 +74,8 @@ for line in open(sys.argv[1]):
             labels.append((k, v))
     value = float(m.group(3))
     import json
-    rows.append("%s{%s} %d" % (m.group(1), ",".join("%s=%s" % (k, json.dumps(v)) for k, v in sorted(labels)), value))
+    shown = "%.3f" % value if m.group(1) == "telem_seconds_total" else "%d" % value
+    rows.append("%s{%s} %s" % (m.group(1), ",".join("%s=%s" % (k, json.dumps(v)) for k, v in sorted(labels)), shown))
 for r in sorted(rows):
     print(r)
 if bad:
@@ -92,10 +96,10 @@ text = open(sys.argv[1]).read()
 ok = text.endswith("\n")
 for line in text.splitlines():
     if line.startswith("#"):
-        ok &= bool(re.match(r"^# (HELP|TYPE) (telem_counter|telem_crash_total) \S", line))
+        ok &= bool(re.match(r"^# (HELP|TYPE) (telem_counter|telem_crash_total|telem_seconds_total) \S", line))
     else:
-        ok &= bool(re.match(r'^(telem_counter|telem_crash_total)\{[a-z_]+="([^"\\\n]|\\["\\n])*"(,[a-z_]+="([^"\\\n]|\\["\\n])*")*\} [0-9]+$', line))
-for m in ("telem_counter", "telem_crash_total"):
+        ok &= bool(re.match(r'^(telem_counter|telem_crash_total|telem_seconds_total)\{[a-z_]+="([^"\\\n]|\\["\\n])*"(,[a-z_]+="([^"\\\n]|\\["\\n])*")*\} [0-9]+(\.[0-9]+)?$', line))
+for m in ("telem_counter", "telem_crash_total", "telem_seconds_total"):
     ok &= text.count("# TYPE %s counter\n" % m) == 1
 sys.exit(0 if ok else 1)
 PY
@@ -105,7 +109,9 @@ parse "$W/exp.txt" >"$W/got.txt"
 ok "export's values equal the local counters ($(wc -l <"$W/want.txt") series)" diff "$W/want.txt" "$W/got.txt"
 ok "no label holds a whole stack (no newline, no crash/crash)" test "$(grep -c -e 'crash/crash' -e '\\n' "$W/exp.txt")" -eq 0
 is "$(grep '^telem_crash_total' "$W/exp.txt" | awk '{s += $NF} END {print s}')" 3 "three crashes counted by top frame"
-ok "counts and sums have no bucket label" grep -q '^telem_counter{program="gcc",version="[0-9a-f]*",counter="wall-us"} [0-9]*$' "$W/exp.txt"
+ok "counts have no bucket label" grep -q '^telem_counter{program="gcc",version="[0-9a-f]*",counter="invocations"} [0-9]*$' "$W/exp.txt"
+ok "time sums are seconds (Prometheus' base unit)" grep -q '^telem_seconds_total{program="gcc",version="[0-9a-f]*",counter="wall"} [0-9]*\.[0-9][0-9][0-9][0-9]*$' "$W/exp.txt"
+ok "and no -us or -ms series is left" test "$(grep -c -- '-[mu]s"' "$W/exp.txt")" -eq 0
 ok "a flag is counter=\"flag\" with its bucket" grep -q '^telem_counter{program="gcc",version="[0-9a-f]*",counter="flag",bucket="-O2"} 1$' "$W/exp.txt"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -146,3 +152,12 @@ is "$rc" 2 "a job name with a slash is a usage error"
 rc=0
 "$TELEM" export 2>"$W/err" || rc=$?
 is "$rc" 2 "export without a format is a usage error"
+
+# Prometheus counters never go down: 'telem report' deleting the week's
+# files leaves every series as it was (the local reports count).
+later=$(($(date +%s) + 8 * 86400))
+"$TELEM" export --prometheus >"$W/before.txt"
+TELEM_TEST_NOW=$later "$TELEM" report >/dev/null 2>&1
+TELEM_TEST_NOW=$later "$TELEM" export --prometheus >"$W/after.txt"
+ok "after 'telem report' deleted the week's files, every series keeps its value" \
+	bash -c "[ -z \"\$(ls '$TELEM_DIR/local' | grep '\.v1\.count$')\" ] && diff <(grep '^telem' '$W/before.txt') <(grep '^telem' '$W/after.txt')"

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "query.h"
+#include "saturate.h"
 #include "sha256.h"
 #include "svg.h"
 
@@ -260,7 +261,7 @@ static void bucket_chart(struct buf *b, json_t *chart, const char *const *weeks,
 		}
 		for (size_t i = 0; other && shares && i < n; i++)
 			other[i] += shares[i];
-		other_total += jint(v[k], "total");
+		other_total = sat_add(other_total, jint(v[k], "total"));
 		free(shares);
 	}
 	size_t ns = shown;

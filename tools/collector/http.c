@@ -274,6 +274,26 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_line("libmicrohttpd: %s", line);
 }
 
+static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct collector *c = cls;
+	(void)len;
+	return clients_admit(c->clients, addr) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct collector *c = cls;
+	(void)socket_context;
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *addr = info ? info->client_addr : NULL;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		clients_started(c->clients, addr);
+	else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+		clients_closed(c->clients, addr);
+}
+
 struct MHD_Daemon *http_start(struct collector *c, const struct sockaddr *addr, unsigned threads, char *err,
 			      size_t errlen)
 {
@@ -281,9 +301,9 @@ struct MHD_Daemon *http_start(struct collector *c, const struct sockaddr *addr, 
 	if (addr->sa_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, c, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-		addr, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, c,
-		MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 2000u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+		flags, 0, admit, c, on_request, c, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+		addr, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, c, MHD_OPTION_NOTIFY_CONNECTION, on_connection, c,
+		MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, HTTP_MAX_CONNECTIONS, MHD_OPTION_LISTEN_BACKLOG_SIZE,
 		1024u, MHD_OPTION_END);
 	if (!d)
 		snprintf(err, errlen, "cannot listen: %s", strerror(errno ? errno : EINVAL));

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <sys/resource.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +20,9 @@
 #include "store.h"
 
 #define DRAIN_SECONDS 30 /* how long SIGTERM waits for requests in flight */
+#ifndef COLLECTOR_VERSION
+#define COLLECTOR_VERSION "0.3"
+#endif
 
 static const char USAGE[] =
 	"usage: telem-collector --db FILE --listen HOST:PORT --config FILE [options]\n\n"
@@ -33,13 +37,17 @@ static const char USAGE[] =
 	"                     port 0 picks a free port (printed on stderr)\n"
 	"  --config FILE      the upload config (Go's UploadConfig plus \"Version\")\n"
 	"  --threads N        request threads (default 4)\n"
+	"  --per-client N     connections at once per client address (IPv6: per /64;\n"
+	"                     default 64); more are refused, so that one client's slow\n"
+	"                     connections cannot starve the others\n"
 	"  --body-limit BYTES largest report accepted (default 1048576)\n"
 	"  --sync full        fsync every commit: nothing lost on power failure\n"
-	"                     (default normal: nothing lost when the process dies)\n";
+	"                     (default normal: nothing lost when the process dies)\n"
+	"  --version          print the version and exit\n";
 
 struct options {
 	const char *db, *listen, *config;
-	unsigned threads;
+	unsigned threads, per_client;
 	size_t body_limit;
 	int full_sync;
 };
@@ -66,12 +74,16 @@ static int parse_number(const char *s, unsigned long long min, unsigned long lon
 /* Returns -1 to go on, else the exit status. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	*o = (struct options){NULL, NULL, NULL, 4, 1 << 20, 0};
+	*o = (struct options){NULL, NULL, NULL, 4, 64, 1 << 20, 0};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		unsigned long long n;
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(USAGE, stdout);
+			return 0;
+		}
+		if (strcmp(a, "--version") == 0) {
+			printf("telem-collector %s\n", COLLECTOR_VERSION);
 			return 0;
 		}
 		if (i + 1 >= argc)
@@ -85,6 +97,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->config = v;
 		else if (strcmp(a, "--threads") == 0 && parse_number(v, 1, 64, &n) == 0)
 			o->threads = (unsigned)n;
+		else if (strcmp(a, "--per-client") == 0 && parse_number(v, 1, HTTP_MAX_CONNECTIONS, &n) == 0)
+			o->per_client = (unsigned)n;
 		else if (strcmp(a, "--body-limit") == 0 && parse_number(v, 1024, 1 << 30, &n) == 0)
 			o->body_limit = (size_t)n;
 		else if (strcmp(a, "--sync") == 0 && (strcmp(v, "full") == 0 || strcmp(v, "normal") == 0))
@@ -121,6 +135,19 @@ static int parse_listen(const char *spec, struct sockaddr_storage *out)
 	return 0;
 }
 
+/* Every connection is a descriptor: a soft limit of 1024 (a common
+ * default) would make accept fail with EMFILE long before the connection
+ * limit, for every client alike. */
+static void raise_fd_limit(void)
+{
+	struct rlimit r;
+	rlim_t want = HTTP_MAX_CONNECTIONS + 256; /* the database, the log, the pool's own */
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < want) {
+		r.rlim_cur = r.rlim_max == RLIM_INFINITY || r.rlim_max > want ? want : r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
 /* Stops accepting, lets the requests in flight finish, then stops. */
 static void drain(struct MHD_Daemon *d, struct collector *c)
 {
@@ -154,8 +181,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct collector c = {.config = &cfg, .body_limit = o.body_limit};
+	raise_fd_limit();
+	if (!(c.clients = clients_new(o.per_client, HTTP_MAX_CONNECTIONS))) {
+		fprintf(stderr, "telem-collector: out of memory\n");
+		served_config_free(&cfg);
+		return 1;
+	}
 	if (!(c.store = store_open(o.db, o.full_sync, err, sizeof err))) {
 		fprintf(stderr, "telem-collector: %s\n", err);
+		clients_free(c.clients);
 		served_config_free(&cfg);
 		return 1;
 	}
@@ -170,6 +204,7 @@ int main(int argc, char **argv)
 	if (!d) {
 		fprintf(stderr, "telem-collector: %s: %s\n", o.listen, err);
 		store_close(c.store);
+		clients_free(c.clients);
 		served_config_free(&cfg);
 		return 1;
 	}
@@ -179,6 +214,7 @@ int main(int argc, char **argv)
 	sigwait(&stop, &sig);
 	drain(d, &c);
 	store_close(c.store);
+	clients_free(c.clients);
 	served_config_free(&cfg);
 	fprintf(stderr, "telem-collector: stopped (%s)\n", strsignal(sig));
 	return 0;

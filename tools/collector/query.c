@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dates.h"
+#include "saturate.h"
 
 static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, const char *arg)
 {
@@ -198,7 +199,7 @@ static int load_versions(sqlite3 *db, const char *program, const struct window *
 			json_array_append_new(versions, v);
 		}
 		int64_t n = sqlite3_column_int64(st, 2);
-		json_object_set_new(v, "total", json_integer(json_integer_value(json_object_get(v, "total")) + n));
+		json_object_set_new(v, "total", json_integer(sat_add(json_integer_value(json_object_get(v, "total")), n)));
 		int i = week_index(w, col_text(st, 1));
 		if (i >= 0)
 			json_array_set_new(json_object_get(v, "reports"), (size_t)i, json_integer(n));
@@ -252,7 +253,7 @@ static void add_counter_row(sqlite3_stmt *st, const struct window *w, json_t *ch
 		json_array_append_new(json_object_get(*chart, "buckets"), *bucket);
 	}
 	int64_t total = sqlite3_column_int64(st, 3);
-	json_object_set_new(*bucket, "total", json_integer(json_integer_value(json_object_get(*bucket, "total")) + total));
+	json_object_set_new(*bucket, "total", json_integer(sat_add(json_integer_value(json_object_get(*bucket, "total")), total)));
 	int i = week_index(w, col_text(st, 2));
 	if (i < 0)
 		return;
@@ -338,8 +339,8 @@ static void add_stack_row(sqlite3_stmt *st, json_t *s)
 	json_array_append_new(json_object_get(s, "programs"),
 			      json_pack("{s:o, s:o, s:I, s:I}", "program", col_string(st, 1), "version",
 					col_string(st, 2), "total", total, "reports", reports));
-	json_object_set_new(s, "total", json_integer(json_integer_value(json_object_get(s, "total")) + total));
-	json_object_set_new(s, "reports", json_integer(json_integer_value(json_object_get(s, "reports")) + reports));
+	json_object_set_new(s, "total", json_integer(sat_add(json_integer_value(json_object_get(s, "total")), total)));
+	json_object_set_new(s, "reports", json_integer(sat_add(json_integer_value(json_object_get(s, "reports")), reports)));
 	if (strcmp(col_text(st, 5), json_string_value(json_object_get(s, "first_week"))) < 0)
 		json_object_set_new(s, "first_week", col_string(st, 5));
 	if (strcmp(col_text(st, 6), json_string_value(json_object_get(s, "last_week"))) > 0)

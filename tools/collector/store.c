@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "dates.h"
+#include "saturate.h"
 #include "schema.sql.h"
 #include "sha256.h"
 #include "week.h"
@@ -20,7 +21,7 @@ static const char *const WRITE_SQL[ST_N] = {
 		     " VALUES(?,?,?,?,?,?,?)",
 	[ST_COUNTER] = "INSERT INTO week_counter(program, counter, period, chart, total, reports, share)"
 		       " VALUES(?,?,?,?,?,1,?) ON CONFLICT(program, counter, period) DO UPDATE SET"
-		       " total = total + excluded.total, reports = reports + 1, share = share + excluded.share",
+		       " total = " SQL_SAT_ADD("total", "excluded.total") ", reports = reports + 1, share = share + excluded.share",
 	[ST_CHART] = "INSERT INTO week_chart(program, chart, period, reports) VALUES(?,?,?,1)"
 		     " ON CONFLICT(program, chart, period) DO UPDATE SET reports = reports + 1",
 	[ST_PROGRAM] = "INSERT INTO week_program(program, period, reports) VALUES(?,?,1)"
@@ -29,7 +30,7 @@ static const char *const WRITE_SQL[ST_N] = {
 		       " ON CONFLICT(program, period, version) DO UPDATE SET reports = reports + 1",
 	[ST_STACK] = "INSERT INTO stacks(stack, program, version, total, reports, first_period, last_period)"
 		     " VALUES(?,?,?,?,1,?,?) ON CONFLICT(stack, program, version) DO UPDATE SET"
-		     " total = total + excluded.total, reports = reports + 1,"
+		     " total = " SQL_SAT_ADD("total", "excluded.total") ", reports = reports + 1,"
 		     " first_period = min(first_period, excluded.first_period),"
 		     " last_period = max(last_period, excluded.last_period)",
 };
@@ -204,7 +205,7 @@ static int add_chart(struct store *s, const struct report_row **rows, size_t n, 
 	for (size_t i = 0, j; i < n; i = j) {
 		int64_t total = 0;
 		for (j = i; j < n && same_counter(rows[i], rows[j]); j++)
-			total += rows[j]->count;
+			total = sat_add(total, rows[j]->count);
 		bind_text(st, 1, rows[i]->program, strlen(rows[i]->program));
 		bind_text(st, 2, rows[i]->counter, rows[i]->counter_len);
 		bind_text(st, 3, period, DATE_LEN);
@@ -228,7 +229,7 @@ static int add_stacks(struct store *s, const struct report_row **rows, size_t n,
 	for (size_t i = 0, j; i < n; i = j) {
 		int64_t total = 0;
 		for (j = i; j < n && by_stack(&rows[i], &rows[j]) == 0; j++)
-			total += rows[j]->count;
+			total = sat_add(total, rows[j]->count);
 		bind_text(st, 1, rows[i]->counter, rows[i]->counter_len);
 		bind_text(st, 2, rows[i]->program, strlen(rows[i]->program));
 		bind_text(st, 3, rows[i]->version, strlen(rows[i]->version));

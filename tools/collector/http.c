@@ -142,6 +142,8 @@ static enum MHD_Result api(struct collector *c, struct MHD_Connection *conn, str
 		return respond_json(c, conn, req, query_summary(db));
 	if (strcmp(req->url, "/api/programs") == 0)
 		return respond_json(c, conn, req, query_programs(db));
+	if (strcmp(req->url, "/api/facets") == 0)
+		return respond_json(c, conn, req, query_facets(db));
 	if (strcmp(req->url, "/api/stacks") == 0)
 		return respond_json(c, conn, req, query_stacks(db, program, 1000));
 	if (strcmp(req->url, "/api/counters") != 0)
@@ -161,7 +163,8 @@ static enum MHD_Result dashboard(struct collector *c, struct MHD_Connection *con
 		return respond_text(c, conn, req, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot open the database");
 	const char *program = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "program");
 	size_t len;
-	char *html = dashboard_render(db, &c->config->rules, program, &len);
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	char *html = dashboard_render(db, &c->config->rules, program, host, &len);
 	if (!html)
 		return respond_text(c, conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR, "database error");
 	return respond(c, conn, req, MHD_HTTP_OK, "text/html; charset=utf-8", html, len);

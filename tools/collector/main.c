@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dates.h"
 #include "http.h"
 #include "store.h"
 
@@ -176,6 +177,7 @@ int main(int argc, char **argv)
 	if (parse_listen(o.listen, &addr) < 0)
 		return usage_error("--listen %s: expected HOST:PORT, e.g. 127.0.0.1:8080", o.listen);
 	struct served_config cfg;
+	date_today(); /* reads TELEM_TEST_NOW once, before the threads */
 	if (served_config_load(o.config, &cfg, err, sizeof err) < 0) {
 		fprintf(stderr, "telem-collector: %s\n", err);
 		return 1;

@@ -50,7 +50,7 @@ static const char *const SCHEMA_STEPS[SCHEMA_VERSION] = {
 	"ALTER TABLE reports ADD COLUMN container TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE counts ADD COLUMN goarch TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE counts ADD COLUMN goversion TEXT NOT NULL DEFAULT '';"
-	"CREATE INDEX IF NOT EXISTS counts_program ON counts(program, report);"
+	"CREATE INDEX IF NOT EXISTS reports_week ON reports(week);" /* partial weeks: the first and last Week */
 	"CREATE TABLE IF NOT EXISTS version_names("
 	" program TEXT NOT NULL, version TEXT NOT NULL, human TEXT NOT NULL,"
 	" PRIMARY KEY(program, version)) WITHOUT ROWID;"

@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "countermodel.h"
+#include "facts.h"
 #include "mode.h"
 #include "report_json.h"
 #include "report_versions.h"
@@ -372,6 +373,7 @@ static void report_week(struct run *run, struct week_file *f, size_t n)
 	r.config = cfg ? cfg->version : "";
 	r.x = random_x();
 	build_report(run, &r, f, n);
+	facts_add(&r, cfg); /* reporter facts, when the config names program "telem" */
 	if (write_week(run, &r, cfg, why) == 0)
 		delete_files(run, f, n);
 	free_programs(&r);

@@ -23,7 +23,7 @@ need_built "$COLLECTOR"
 command -v chromium >/dev/null || { echo "1..0 # skip chromium is not installed (scripts/deps.sh)"; exit 0; }
 [ -n "${TELEM_NETNS:-}" ] || { echo "1..0 # skip no network namespace for chromium (needs unshare -n and ip)"; exit 0; }
 ip link set lo up || { echo "1..0 # skip cannot bring up loopback in the namespace"; exit 0; }
-plan 22
+plan 25
 
 W=$(new_dir)
 CFG=$FIX/fleet-config.json
@@ -97,6 +97,18 @@ is "$(fact page '[x for x in d["facet_legend"]["env"] if x.startswith("ci:")][0]
 	"who reports: the share of CI machines, as the fleet has it"
 is "$(fact page 'sorted(d["facet_legend"])')" "['arch', 'container', 'env', 'libc', 'os']" \
 	"who reports: by architecture, container, CI or not, C library, OS"
+# Filtered by a facet: the charts of CI machines only, from the stored rows.
+dom "$CURL/?program=gcc&env=ci" ci
+is "$(fact ci 'd["flags"]["-O2"]["invocations"]')" \
+	"$(fact ci 'pct(sum(p["ci_o2"] for p in full.values()) / sum(p["ci_invocations"] for p in full.values()))')" \
+	"env=ci: -O2's share of the CI machines' invocations"
+ok "env=ci: the page says it is filtered, with a link back" grep -q 'Only the machines with env = <b>ci</b>' "$W/ci.html"
+totals() { get "/api/counters?program=gcc$1" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["totals"], sort_keys=True))'; }
+python3 -c '
+import json, sys
+a, b, c = (json.loads(x) for x in sys.argv[1:])
+sys.exit(any(a.get(k, 0) + b.get(k, 0) != v for k, v in c.items()))' "$(totals '&env=ci')" "$(totals '&env=interactive')" "$(totals '')"
+ok "the totals of env=ci and env=interactive add up to the unfiltered aggregates" test $? -eq 0
 is "$(grep -c CONSOLE "$W/page.err")" 0 "no console message (errors, CSP violations) while rendering"
 
 mkdir -p "$ROOT/tests/artifacts"

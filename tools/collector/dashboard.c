@@ -257,7 +257,7 @@ static void empty_state(struct buf *b, const char *host)
 
 /* Who reports, per week, one stacked chart per facet: a result driven by
  * one population (CI machines of one image) shows here. */
-static void reporters_section(struct buf *b, json_t *mix)
+static void reporters_section(struct buf *b, json_t *mix, const char *program)
 {
 	size_t n;
 	const char **weeks = strings(json_object_get(mix, "weeks"), &n);
@@ -302,7 +302,15 @@ static void reporters_section(struct buf *b, json_t *mix)
 			for (k = 0; k < nv; k++) {
 				buf_puts(b, "<li>");
 				svg_swatch(b, s[k].color);
+				buf_puts(b, "<a href=\"/?program=");
+				url_param(b, program);
+				buf_puts(b, "&amp;");
+				url_param(b, facet);
+				buf_puts(b, "=");
+				url_param(b, s[k].name);
+				buf_puts(b, "\">");
 				buf_html_str(b, s[k].name);
+				buf_puts(b, "</a>");
 				char pct[32];
 				charts_percent(pct, n && s[k].values ? s[k].values[n - 1] : 0);
 				buf_printf(b, ": %s in the last week</li>", pct);
@@ -320,8 +328,28 @@ static void reporters_section(struct buf *b, json_t *mix)
 	free(weeks);
 }
 
-char *dashboard_render(sqlite3 *db, const struct upload_config *cfg, const char *program, const char *host,
-		       size_t *len)
+/* Which reporters the charts are of, and the way back to all of them. */
+static void filter_note(struct buf *b, const char *program, const struct query_filter *f)
+{
+	int any = 0;
+	for (int i = 0; i < FACET_N; i++) {
+		if (!f->value[i])
+			continue;
+		buf_puts(b, any ? ", " : "<p class=\"filter\" id=\"filter\">Only the machines with ");
+		buf_printf(b, "%s = <b>", FACET_NAMES[i]);
+		buf_html_str(b, f->value[i]);
+		buf_puts(b, "</b>");
+		any = 1;
+	}
+	if (!any)
+		return;
+	buf_puts(b, " (filtered from the stored reports). <a href=\"/?program=");
+	url_param(b, program);
+	buf_puts(b, "\">All machines</a></p>");
+}
+
+char *dashboard_render(sqlite3 *db, const struct upload_config *cfg, const char *program,
+		       const struct query_filter *filter, const char *host, size_t *len)
 {
 	json_t *summary = query_summary(db), *programs = query_programs(db), *mix = query_facets(db);
 	json_t *stacks = NULL, *counters = NULL;
@@ -330,7 +358,8 @@ char *dashboard_render(sqlite3 *db, const struct upload_config *cfg, const char 
 		goto out;
 	if (!program)
 		program = default_program(programs, cfg);
-	if (program && (!(counters = query_counters(db, program)) || !(stacks = query_stacks(db, program, SHOWN_STACKS))))
+	if (program && (!(counters = query_counters(db, program, filter)) ||
+			!(stacks = query_stacks(db, program, SHOWN_STACKS))))
 		goto out;
 	struct buf b = {0};
 	head(&b, program);
@@ -340,10 +369,11 @@ char *dashboard_render(sqlite3 *db, const struct upload_config *cfg, const char 
 	} else {
 		program_table(&b, programs, program ? program : "");
 		if (program) {
+			filter_note(&b, program, filter);
 			program_section(&b, counters, program);
 			stacks_section(&b, stacks, program);
 		}
-		reporters_section(&b, mix);
+		reporters_section(&b, mix, program ? program : "");
 	}
 	buf_puts(&b, "</main></body></html>\n");
 	page = buf_take(&b, len);

@@ -132,6 +132,15 @@ static enum MHD_Result upload(struct collector *c, struct MHD_Connection *conn, 
 	return respond_text(c, conn, req, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot store the report now: %s", why);
 }
 
+/* ?arch=arm64&os=alpine...: the reporter facets to filter by. */
+static void read_filter(struct MHD_Connection *conn, struct query_filter *f)
+{
+	for (int i = 0; i < FACET_N; i++) {
+		const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, FACET_NAMES[i]);
+		f->value[i] = v && *v && strlen(v) <= FACET_MAX ? v : NULL;
+	}
+}
+
 static enum MHD_Result api(struct collector *c, struct MHD_Connection *conn, struct request *req)
 {
 	sqlite3 *db = store_reader(c->store);
@@ -150,7 +159,9 @@ static enum MHD_Result api(struct collector *c, struct MHD_Connection *conn, str
 		return respond_text(c, conn, req, MHD_HTTP_NOT_FOUND, "no such API: try /api/programs, /api/counters?program=NAME, /api/stacks");
 	if (!program)
 		return respond_text(c, conn, req, MHD_HTTP_BAD_REQUEST, "/api/counters needs ?program=NAME");
-	json_t *counters = query_counters(db, program);
+	struct query_filter filter;
+	read_filter(conn, &filter);
+	json_t *counters = query_counters(db, program, &filter);
 	if (json_is_null(counters))
 		return respond_text(c, conn, req, MHD_HTTP_NOT_FOUND, "no report has program %.100s", program);
 	return respond_json(c, conn, req, counters);
@@ -164,7 +175,9 @@ static enum MHD_Result dashboard(struct collector *c, struct MHD_Connection *con
 	const char *program = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "program");
 	size_t len;
 	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-	char *html = dashboard_render(db, &c->config->rules, program, host, &len);
+	struct query_filter filter;
+	read_filter(conn, &filter);
+	char *html = dashboard_render(db, &c->config->rules, program, &filter, host, &len);
 	if (!html)
 		return respond_text(c, conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR, "database error");
 	return respond(c, conn, req, MHD_HTTP_OK, "text/html; charset=utf-8", html, len);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dates.h"
+#include "query_sources.h"
 #include "saturate.h"
 #include "week.h"
 
@@ -14,6 +15,17 @@ static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, const char *arg)
 		return NULL;
 	if (arg)
 		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+	return st;
+}
+
+/* ?1 = program, ?2.. = the filter's facets, as far as the statement has them. */
+static sqlite3_stmt *prepare_for(sqlite3 *db, const char *sql, const char *program, const struct query_filter *f)
+{
+	sqlite3_stmt *st = prepare(db, sql, program);
+	int n = st ? sqlite3_bind_parameter_count(st) : 0;
+	for (int i = 0; f && i < FACET_N && i + 2 <= n; i++)
+		if (f->value[i])
+			sqlite3_bind_text(st, i + 2, f->value[i], -1, SQLITE_TRANSIENT);
 	return st;
 }
 
@@ -182,12 +194,10 @@ static int mark_partial(sqlite3 *db, const struct window *w, json_t *out)
 	return 0;
 }
 
-static int load_window(sqlite3 *db, const char *program, struct window *w, json_t *out)
+static int load_window(sqlite3 *db, const char *program, const struct query_filter *f, const struct sources *src,
+		       struct window *w, json_t *out)
 {
-	sqlite3_stmt *st = prepare(db,
-				   "SELECT period, reports FROM (SELECT period, reports FROM week_program WHERE program = ?1"
-				   " ORDER BY period DESC LIMIT " QUERY_MAX_WEEKS_TEXT ") ORDER BY period",
-				   program);
+	sqlite3_stmt *st = prepare_for(db, src->window, program, f);
 	if (!st)
 		return -1;
 	json_t *weeks = json_array(), *reports = json_array();
@@ -206,13 +216,10 @@ static int load_window(sqlite3 *db, const char *program, struct window *w, json_
 	return mark_partial(db, w, out);
 }
 
-static int load_versions(sqlite3 *db, const char *program, const struct window *w, json_t *out)
+static int load_versions(sqlite3 *db, const char *program, const struct query_filter *f, const struct sources *src,
+			 const struct window *w, json_t *out)
 {
-	sqlite3_stmt *st = prepare(db,
-				   "SELECT v.version, period, reports, n.human FROM week_version v LEFT JOIN version_names n"
-				   " ON n.program = v.program AND n.version = v.version WHERE v.program = ?1"
-				   " ORDER BY v.version, period",
-				   program);
+	sqlite3_stmt *st = prepare_for(db, src->versions, program, f);
 	if (!st)
 		return -1;
 	json_t *versions = json_array(), *v = NULL;
@@ -234,9 +241,10 @@ static int load_versions(sqlite3 *db, const char *program, const struct window *
 }
 
 /* Each chart's reports per week, keyed by chart name. */
-static json_t *load_chart_reports(sqlite3 *db, const char *program, const struct window *w)
+static json_t *load_chart_reports(sqlite3 *db, const char *program, const struct query_filter *f,
+				  const struct sources *src, const struct window *w)
 {
-	sqlite3_stmt *st = prepare(db, "SELECT chart, period, reports FROM week_chart WHERE program = ?1", program);
+	sqlite3_stmt *st = prepare_for(db, src->charts, program, f);
 	if (!st)
 		return NULL;
 	json_t *charts = json_object();
@@ -291,14 +299,11 @@ static void add_counter_row(sqlite3_stmt *st, const struct window *w, json_t *ch
 	json_array_set_new(json_object_get(*bucket, "shares"), (size_t)i, json_real(share));
 }
 
-static int load_charts(sqlite3 *db, const char *program, const struct window *w, json_t *out)
+static int load_charts(sqlite3 *db, const char *program, const struct query_filter *f, const struct sources *src,
+		       const struct window *w, json_t *out)
 {
-	json_t *chart_reports = load_chart_reports(db, program, w);
-	sqlite3_stmt *st = chart_reports ? prepare(db,
-						   "SELECT counter, chart, period, total, reports, share FROM week_counter"
-						   " WHERE program = ?1 ORDER BY chart, counter, period",
-						   program)
-					 : NULL;
+	json_t *chart_reports = load_chart_reports(db, program, f, src, w);
+	sqlite3_stmt *st = chart_reports ? prepare_for(db, src->counters, program, f) : NULL;
 	if (!st) {
 		json_decref(chart_reports);
 		return -1;
@@ -319,20 +324,29 @@ static int load_charts(sqlite3 *db, const char *program, const struct window *w,
 	return 0;
 }
 
-json_t *query_counters(sqlite3 *db, const char *program)
+static int filtering(const struct query_filter *f)
 {
+	for (int i = 0; f && i < FACET_N; i++)
+		if (f->value[i])
+			return 1;
+	return 0;
+}
+
+json_t *query_counters(sqlite3 *db, const char *program, const struct query_filter *f)
+{
+	const struct sources *src = filtering(f) ? &MATCHING_ROWS : &AGGREGATES;
 	json_t *out = json_pack("{s:s}", "program", program);
 	struct window w = {0};
-	int rc = load_window(db, program, &w, out);
+	int rc = load_window(db, program, f, src, &w, out);
 	if (rc == 0 && w.n == 0) {
 		free(w.weeks);
 		json_decref(out);
 		return json_null();
 	}
 	if (rc == 0)
-		rc = load_versions(db, program, &w, out);
+		rc = load_versions(db, program, f, src, &w, out);
 	if (rc == 0)
-		rc = load_charts(db, program, &w, out);
+		rc = load_charts(db, program, f, src, &w, out);
 	free(w.weeks);
 	if (rc < 0) {
 		json_decref(out);

@@ -7,6 +7,13 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "report.h"
+
+/* Only the reports whose facets (report.h) have these values; NULL: any. */
+struct query_filter {
+	const char *value[FACET_N];
+};
+
 #define QUERY_MAX_WEEKS 52
 #define QUERY_MAX_WEEKS_TEXT "52"
 
@@ -21,8 +28,9 @@ json_t *query_programs(sqlite3 *db);
  *  "total", "counts": [..], "shares": [..], "reports": [..]}]}],
  *  "totals": {counter: total}}
  * over the program's last QUERY_MAX_WEEKS weeks ("totals": all weeks);
- * JSON null when no report has the program. */
-json_t *query_counters(sqlite3 *db, const char *program);
+ * JSON null when no report has the program. filter NULL (or all NULL):
+ * from the aggregate tables; else from the matching reports' rows. */
+json_t *query_counters(sqlite3 *db, const char *program, const struct query_filter *filter);
 /* [{"stack", "name", "frames": [..], "total", "reports", "first_week",
  *   "last_week", "programs": [{"program", "version", "total", "reports"}]}],
  * newest (last_week) first, then most reports, at most limit; program NULL = all. */

@@ -70,3 +70,11 @@ clean:
 	rm -rf build shim/libtelem.so tools/telem tools/telem-collector
 
 .PHONY: all test bench install clean
+
+# The collector's man page and example upload config (collector helper).
+install: install-collector
+install-collector: all
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/telem
+	install -m 644 man/telem-collector.8 $(DESTDIR)$(PREFIX)/share/man/man8/telem-collector.8
+	install -m 644 tools/collector/collector-config.json $(DESTDIR)$(PREFIX)/share/telem/collector-config.json
+.PHONY: install-collector

@@ -78,3 +78,4 @@ install-collector: all
 	install -m 644 man/telem-collector.8 $(DESTDIR)$(PREFIX)/share/man/man8/telem-collector.8
 	install -m 644 tools/collector/collector-config.json $(DESTDIR)$(PREFIX)/share/telem/collector-config.json
 .PHONY: install-collector
+build/unit/test_collector_clients: tools/collector/clients.c tools/collector/clients.h tools/collector/saturate.h

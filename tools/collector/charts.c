@@ -251,7 +251,9 @@ static const char *bucket_meaning(const char *program, const char *chart, const 
 static void bucket_table(struct buf *b, json_t **v, size_t nb, const struct weeks *w, const char *program,
 			 const char *chart)
 {
-	double sum = 0, total[nb + 1];
+	double sum = 0, *total = calloc(nb + 1, sizeof *total);
+	if (!total)
+		return;
 	for (size_t k = 0; k < nb; k++) {
 		double *counts = numbers(json_object_get(v[k], "counts"), w->n);
 		total[k] = 0;
@@ -280,6 +282,7 @@ static void bucket_table(struct buf *b, json_t **v, size_t nb, const struct week
 		buf_printf(b, "</td><td class=\"n\" data-count>%.0f</td><td class=\"n\">%s</td></tr>", n, pct);
 	}
 	buf_puts(b, "</table>");
+	free(total);
 }
 
 /* Non-zero exits per week on a scale of their own: a few failures among

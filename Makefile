@@ -179,3 +179,11 @@ uninstall:
 	rm -f $(DESTDIR)$(BASH_COMPLETION_DIR)/telem
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/telem
 .PHONY: install-completion uninstall
+# The collector's man page and example upload config (collector helper).
+install: install-collector
+install-collector: all
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/telem
+	install -m 644 man/telem-collector.8 $(DESTDIR)$(PREFIX)/share/man/man8/telem-collector.8
+	install -m 644 tools/collector/collector-config.json $(DESTDIR)$(PREFIX)/share/telem/collector-config.json
+.PHONY: install-collector
+build/unit/test_collector_clients: tools/collector/clients.c tools/collector/clients.h tools/collector/saturate.h

@@ -130,14 +130,14 @@ def fleet(cfg_path, db_path, weeks, machines):
                     a[0] += n
                     a[1] += 1
                     a[2], a[3] = min(a[2], per), max(a[3], per)
-            db.executemany("INSERT INTO counts VALUES(?,?,?,?,?,?,?)", rows)
+            db.executemany("INSERT INTO counts(report, week, program, version, counter, count, is_stack) VALUES(?,?,?,?,?,?,?)", rows)
         db.execute("COMMIT")
         sys.stderr.write("\rweek %d/%d, %.0fs" % (w + 1, weeks, time.time() - t0))
     db.execute("BEGIN")
     db.executemany("INSERT INTO week_program VALUES(?,?,?)", [k + (n,) for k, n in agg_prog.items()])
     db.executemany("INSERT INTO week_version VALUES(?,?,?,?)", [k + (n,) for k, n in agg_ver.items()])
     db.executemany("INSERT INTO week_chart VALUES(?,?,?,?)", [k + (n,) for k, n in agg_chart.items()])
-    db.executemany("INSERT INTO week_counter VALUES(?,?,?,?,?,?,?)",
+    db.executemany("INSERT INTO week_counter(program, counter, period, chart, total, reports, share) VALUES(?,?,?,?,?,?,?)",
                    [(p, c, per, chart(c), a[0], a[1], a[2]) for (p, c, per), a in agg_counter.items()])
     db.executemany("INSERT INTO stacks VALUES(?,?,?,?,?,?,?)", [k + tuple(a) for k, a in agg_stack.items()])
     db.execute("COMMIT")

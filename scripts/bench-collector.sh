@@ -12,7 +12,7 @@
 #   THREADS (collector threads, default 4), SYNC (full or normal), WEEKS, MACHINES.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-collector=$root/tools/telem-collector
+collector=${COLLECTOR:-$root/tools/telem-collector} # COLLECTOR=: another build, to compare
 what=${1:-all}
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-collector.XXXXXX")
 pid=

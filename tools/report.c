@@ -23,6 +23,7 @@
 #include "counterfile.h"
 #include "countermodel.h"
 #include "history.h"
+#include "facts.h"
 #include "mode.h"
 #include "placeholder.h"
 #include "privdir.h"
@@ -394,6 +395,7 @@ static void report_week(struct run *run, struct week_file *f, size_t n)
 	r.x = random_x();
 	build_report(run, &r, f, n);
 	history_keep_seen(run->local, r.week, &f->d, n, sizeof *f); /* the stacks' days, which a report drops */
+	facts_add(&r, cfg); /* reporter facts, when the config names program "telem" */
 	if (write_week(run, &r, cfg, why) == 0)
 		delete_files(run, f, n);
 	free_programs(&r);

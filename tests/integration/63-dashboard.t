@@ -20,7 +20,7 @@ need_built "$COLLECTOR"
 command -v chromium >/dev/null || { echo "1..0 # skip chromium is not installed (scripts/deps.sh)"; exit 0; }
 [ -n "${TELEM_NETNS:-}" ] || { echo "1..0 # skip no network namespace for chromium (needs unshare -n and ip)"; exit 0; }
 ip link set lo up || { echo "1..0 # skip cannot bring up loopback in the namespace"; exit 0; }
-plan 14
+plan 15
 
 W=$(new_dir)
 CFG=$FIX/config.json
@@ -46,11 +46,15 @@ ok "control: a console.error shows in Chromium's log as CONSOLE" grep -q 'CONSOL
 
 chrome "$W/dom" --log-net-log="$W/net.json" --dump-dom "$CURL/" >"$W/dom.html"
 ok "Chromium renders the dashboard (--dump-dom)" grep -q '<h2>Programs</h2>' "$W/dom.html"
-charts=$(grep -o '<svg class="chart"' "$W/dom.html" | wc -l)
-first=$(get /api/programs | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["program"])')
-want=$(get "/api/counters?program=$first" | python3 -c 'import json,sys; print(2 + len(json.load(sys.stdin)["charts"]))')
-is "$charts" "$want" "the rendered page has an SVG chart for reports, versions and each chart of $first"
-ok "the crash stacks table is there" grep -q '<h2>Crash stacks</h2><table' "$W/dom.html"
+# The page opens on the config's first program (gcc), not the alphabetical "as".
+first=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Programs"][0]["Name"])' "$CFG")
+ok "the page opens on the config's first program, $first" grep -q "<h2 id=\"program\">$first</h2>" "$W/dom.html"
+want=$(get "/api/counters?program=$first" | python3 -c '
+import json, sys
+print(" ".join(sorted({"chart-" + c["chart"].split("/")[-1] for c in json.load(sys.stdin)["charts"]} | {"chart-machines", "chart-versions"})))')
+have=$(grep -o '<figure id="chart-[^"]*"' "$W/dom.html" | sed 's/.*id="\(.*\)"/\1/' | sort -u | tr '\n' ' ' | sed 's/ $//')
+is "$have" "$want" "the rendered page has a figure for machines, versions and each chart of $first"
+ok "the crash stacks table of $first is there" grep -q "<h2 id=\"stacks\">Crash stacks of $first</h2><table" "$W/dom.html"
 is "$(grep -c 'CONSOLE' "$W/dom.err")" 0 "no console message (errors, CSP violations) while rendering"
 [ "$(grep -c CONSOLE "$W/dom.err")" -eq 0 ] || diag "$(grep CONSOLE "$W/dom.err" | head -5)"
 

@@ -8,11 +8,12 @@
 #include <string.h>
 
 #include "buf.h"
+#include "charts.h"
 #include "query.h"
+#include "saturate.h"
 #include "sha256.h"
 #include "svg.h"
 
-#define SHOWN_BUCKETS 8 /* more buckets than this are drawn as one "other" */
 #define SHOWN_STACKS 25
 #define SHOWN_STACK_BUILDS 6 /* program@version lines per stack; the API has them all */
 
@@ -32,7 +33,13 @@ static const char STYLE[] =
 	".legend{font-size:12px;margin:4px 0 0;padding:0;list-style:none;columns:2}"
 	".legend li{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}"
 	"pre{margin:0;font-size:12px;white-space:pre-wrap}details{font-size:12px;margin-top:4px}"
-	".empty{color:#5f6368}";
+	".empty{color:#5f6368}h4{font-size:12px;margin:6px 0 2px;color:#5f6368}"
+	"tr.rare td{background:#fdecea}tr.failure td:first-child{font-weight:600;color:#b3261e}"
+	"table.buckets,table.flags,table.versions{font-size:12px;margin-top:6px}"
+	"pre.client{background:#fff;border:1px solid #e0e0e0;padding:8px;font-size:13px}"
+	".note{font-size:12px;color:#5f6368}svg.chart{max-width:100%;height:auto}"
+	"@media (max-width:640px){main{padding:8px}figure{width:auto;max-width:100%}"
+	"table{display:block;overflow-x:auto}}";
 
 static char csp[160];
 static pthread_once_t csp_once = PTHREAD_ONCE_INIT;
@@ -52,16 +59,8 @@ const char *dashboard_csp(void)
 	return csp;
 }
 
-static json_int_t jint(json_t *o, const char *key)
-{
-	return json_integer_value(json_object_get(o, key));
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
+#define jint charts_jint
+#define jstr charts_jstr
 
 /* A JSON array of numbers as doubles (malloc'd, n entries). */
 static double *numbers(json_t *array, size_t n)
@@ -91,12 +90,6 @@ static void url_param(struct buf *b, const char *s)
 		else
 			buf_printf(b, "%%%02X", c);
 	}
-}
-
-static void swatch(struct buf *b, const char *color)
-{
-	buf_printf(b, "<svg width=\"10\" height=\"10\" aria-hidden=\"true\"><rect width=\"10\" height=\"10\" fill=\"%s\"/></svg> ",
-		   color);
 }
 
 static void head(struct buf *b, const char *program)
@@ -150,7 +143,7 @@ static void program_row(struct buf *b, json_t *p, const char *selected)
 			break;
 		}
 		buf_puts(b, i ? ", " : "");
-		buf_html_str(b, jstr(v, "version"));
+		buf_html_str(b, charts_version_label(v));
 		buf_printf(b, " (%lld)", (long long)jint(v, "reports"));
 	}
 	buf_puts(b, "</td></tr>");
@@ -160,10 +153,6 @@ static void program_row(struct buf *b, json_t *p, const char *selected)
 static void program_table(struct buf *b, json_t *programs, const char *selected)
 {
 	buf_puts(b, "<h2>Programs</h2>");
-	if (json_array_size(programs) == 0) {
-		buf_puts(b, "<p class=\"empty\">No reports yet.</p>");
-		return;
-	}
 	buf_puts(b, "<table><tr><th>program</th><th>reports</th><th>reports per week</th><th>versions (reports)</th></tr>");
 	size_t i;
 	json_t *p;
@@ -171,206 +160,41 @@ static void program_table(struct buf *b, json_t *programs, const char *selected)
 	buf_puts(b, "</table>");
 }
 
-/* Buckets named like "<10ms", ">=4GB", "7": their magnitude, for ordering
- * time, memory and exit code buckets naturally; -1 when not of that form. */
-static double magnitude(const char *bucket)
+/* The program a visitor sees first: the first program of the published
+ * config that has reports (the config's author lists what matters most
+ * first), else the one with most reports. Not alphabetical: "as" is rarely
+ * the question. */
+static const char *default_program(json_t *programs, const struct upload_config *cfg)
 {
-	static const struct {
-		const char *unit;
-		double scale;
-	} units[] = {{"ms", 1e-3}, {"s", 1}, {"m", 60}, {"h", 3600}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"", 1}};
-	double bump = 0;
-	if (bucket[0] == '<')
-		bucket++;
-	else if (bucket[0] == '>' && bucket[1] == '=')
-		bucket += 2, bump = 0.5;
-	char *end;
-	double v = strtod(bucket, &end);
-	if (end == bucket || bucket[0] == '-' || bucket[0] == '+')
-		return -1;
-	for (size_t i = 0; i < sizeof units / sizeof *units; i++)
-		if (strcmp(end, units[i].unit) == 0)
-			return v * units[i].scale * (1 + bump * 1e-9) + bump * 1e-12;
-	return -1;
-}
-
-static int by_magnitude(const void *a, const void *b)
-{
-	double x = magnitude(jstr(*(json_t *const *)a, "bucket")), y = magnitude(jstr(*(json_t *const *)b, "bucket"));
-	return (x > y) - (x < y);
-}
-
-static int by_total(const void *a, const void *b)
-{
-	json_int_t x = jint(*(json_t *const *)a, "total"), y = jint(*(json_t *const *)b, "total");
-	return (x < y) - (x > y);
-}
-
-/* The chart's buckets in display order: by magnitude when every bucket has
- * one, else most counted first. */
-static json_t **ordered_buckets(json_t *buckets, size_t *n)
-{
-	*n = json_array_size(buckets);
-	json_t **v = calloc(*n + 1, sizeof *v);
-	int all_numeric = 1;
-	for (size_t i = 0; v && i < *n; i++) {
-		v[i] = json_array_get(buckets, i);
-		all_numeric &= magnitude(jstr(v[i], "bucket")) >= 0;
+	for (size_t k = 0; k < cfg->n_programs; k++) {
+		size_t i;
+		json_t *p;
+		json_array_foreach(programs, i, p) if (strcmp(jstr(p, "program"), cfg->programs[k].name) == 0 &&
+						       strcmp(cfg->programs[k].name, "telem") != 0) return jstr(p, "program");
 	}
-	if (v)
-		qsort(v, *n, sizeof *v, all_numeric && *n <= SHOWN_BUCKETS ? by_magnitude : by_total);
-	return v;
-}
-
-static void legend_item(struct buf *b, const char *color, const char *name, json_int_t total, double latest)
-{
-	char num[32];
-	svg_number(num, (double)total);
-	buf_puts(b, "<li>");
-	swatch(b, color);
-	buf_html_str(b, name);
-	buf_printf(b, ": %s, %.1f%%</li>", num, latest * 100);
-}
-
-static void all_buckets(struct buf *b, json_t **v, size_t n)
-{
-	buf_printf(b, "<details><summary>all %zu buckets</summary><table>", n);
-	for (size_t i = 0; i < n; i++) {
-		buf_puts(b, "<tr><td>");
-		buf_html_str(b, jstr(v[i], "bucket"));
-		buf_printf(b, "</td><td class=\"n\">%lld</td></tr>", (long long)jint(v[i], "total"));
-	}
-	buf_puts(b, "</table></details>");
-}
-
-/* Stacked shares of the top buckets, the rest summed as "other". */
-static void bucket_chart(struct buf *b, json_t *chart, const char *const *weeks, size_t n)
-{
-	size_t nb;
-	json_t **v = ordered_buckets(json_object_get(chart, "buckets"), &nb);
-	size_t shown = nb > SHOWN_BUCKETS ? SHOWN_BUCKETS - 1 : nb;
-	struct series s[SHOWN_BUCKETS];
-	double *other = calloc(n + 1, sizeof *other);
-	json_int_t other_total = 0;
-	for (size_t k = 0; v && k < nb; k++) {
-		double *shares = numbers(json_object_get(v[k], "shares"), n);
-		if (k < shown) {
-			s[k] = (struct series){jstr(v[k], "bucket"), shares, svg_color(k)};
-			continue;
-		}
-		for (size_t i = 0; other && shares && i < n; i++)
-			other[i] += shares[i];
-		other_total += jint(v[k], "total");
-		free(shares);
-	}
-	size_t ns = shown;
-	if (nb > shown)
-		s[ns++] = (struct series){"other", other, svg_color(SVG_COLORS - 1)};
-	svg_shares(b, weeks, s, ns, n);
-	buf_puts(b, "<ul class=\"legend\">");
-	for (size_t k = 0; k < ns; k++)
-		legend_item(b, s[k].color, s[k].name, k < shown ? jint(v[k], "total") : other_total,
-			    n ? s[k].values[n - 1] : 0);
-	buf_puts(b, "</ul>");
-	for (size_t k = 0; k < shown; k++)
-		free((void *)s[k].values);
-	free(other);
-	buf_puts(b, "<figcaption>bars: each bucket's mean share per reporting machine, per week; "
-		    "legend: merged count over all weeks, share in the last week</figcaption>");
-	if (nb > SHOWN_BUCKETS)
-		all_buckets(b, v, nb);
-	free(v);
-}
-
-/* A counter without buckets (a count or a sum): merged totals per week. */
-static void total_chart(struct buf *b, json_t *chart, const char *const *weeks, size_t n)
-{
-	json_t *bucket = json_array_get(json_object_get(chart, "buckets"), 0);
-	double *counts = numbers(json_object_get(bucket, "counts"), n);
-	double *reports = numbers(json_object_get(chart, "reports"), n);
-	if (counts)
-		svg_bars(b, weeks, counts, n, "merged count");
-	double sum = 0, nrep = 0;
-	for (size_t i = 0; counts && reports && i < n; i++)
-		sum += counts[i], nrep += reports[i];
-	char total[32], mean[32];
-	svg_number(total, (double)jint(bucket, "total"));
-	svg_number(mean, nrep > 0 ? sum / nrep : 0);
-	buf_printf(b, "<figcaption>merged total %s; %s per report on average</figcaption>", total, mean);
-	free(counts);
-	free(reports);
-}
-
-static void chart_figure(struct buf *b, json_t *chart, const char *const *weeks, size_t n)
-{
-	json_t *buckets = json_object_get(chart, "buckets");
-	int plain = json_array_size(buckets) == 1 && json_is_null(json_object_get(json_array_get(buckets, 0), "bucket"));
-	buf_puts(b, "<figure><h3>");
-	buf_html_str(b, jstr(chart, "chart"));
-	buf_puts(b, "</h3>");
-	if (plain)
-		total_chart(b, chart, weeks, n);
-	else
-		bucket_chart(b, chart, weeks, n);
-	buf_puts(b, "</figure>");
-}
-
-/* The program's reports per week and the share of each of its versions. */
-static void overview_figures(struct buf *b, json_t *c, const char *const *weeks, size_t n)
-{
-	double *reports = numbers(json_object_get(c, "reports"), n);
-	buf_puts(b, "<figure><h3>reports per week</h3>");
-	if (reports)
-		svg_bars(b, weeks, reports, n, "reports");
-	buf_puts(b, "<figcaption>machines that reported this program, per week</figcaption></figure>");
-	json_t *as_chart = json_pack("{s:s, s:O, s:[]}", "chart", "versions", "reports", json_object_get(c, "reports"),
-				     "buckets");
-	size_t i;
-	json_t *v;
-	json_array_foreach(json_object_get(c, "versions"), i, v) {
-		json_t *shares = json_array();
-		for (size_t w = 0; w < n; w++) {
-			double r = reports ? reports[w] : 0;
-			json_array_append_new(shares, json_real(r > 0 ? json_number_value(json_array_get(
-									 json_object_get(v, "reports"), w)) / r : 0));
-		}
-		json_array_append_new(json_object_get(as_chart, "buckets"),
-				      json_pack("{s:s, s:I, s:o}", "bucket", jstr(v, "version"), "total",
-						jint(v, "total"), "shares", shares));
-	}
-	buf_puts(b, "<figure><h3>versions</h3>");
-	bucket_chart(b, as_chart, weeks, n);
-	buf_puts(b, "</figure>");
-	json_decref(as_chart);
-	free(reports);
+	return json_array_size(programs) ? jstr(json_array_get(programs, 0), "program") : NULL;
 }
 
 static void program_section(struct buf *b, json_t *c, const char *program)
 {
-	buf_puts(b, "<h2>");
+	buf_puts(b, "<h2 id=\"program\">");
 	buf_html_str(b, program);
 	buf_puts(b, "</h2>");
 	if (!json_is_object(c)) {
 		buf_puts(b, "<p class=\"empty\">No report has this program.</p>");
 		return;
 	}
-	size_t n;
-	const char **weeks = strings(json_object_get(c, "weeks"), &n);
-	if (!weeks)
-		return;
-	buf_puts(b, "<div class=\"grid\">");
-	overview_figures(b, c, weeks, n);
-	size_t i;
-	json_t *chart;
-	json_array_foreach(json_object_get(c, "charts"), i, chart) chart_figure(b, chart, weeks, n);
-	buf_puts(b, "</div>");
-	free(weeks);
+	charts_program(b, c, program);
 }
 
 static void stack_row(struct buf *b, json_t *s, size_t rank)
 {
 	buf_printf(b, "<tr><td class=\"n\">%zu</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td>", rank,
 		   (long long)jint(s, "total"), (long long)jint(s, "reports"));
+	buf_html_str(b, jstr(s, "first_week"));
+	buf_puts(b, "</td><td>");
+	buf_html_str(b, jstr(s, "last_week"));
+	buf_puts(b, "</td><td>");
 	size_t i;
 	json_t *p;
 	json_t *programs = json_object_get(s, "programs");
@@ -380,15 +204,9 @@ static void stack_row(struct buf *b, json_t *s, size_t rank)
 			break;
 		}
 		buf_puts(b, i ? "<br>" : "");
-		buf_html_str(b, jstr(p, "program"));
-		buf_puts(b, "@");
-		buf_html_str(b, jstr(p, "version"));
+		buf_html_str(b, charts_version_label(p));
 		buf_printf(b, " (%lld)", (long long)jint(p, "total"));
 	}
-	buf_puts(b, "</td><td>");
-	buf_html_str(b, jstr(s, "first_week"));
-	buf_puts(b, " to ");
-	buf_html_str(b, jstr(s, "last_week"));
 	buf_puts(b, "</td><td><pre>");
 	buf_html_str(b, jstr(s, "name"));
 	json_t *f;
@@ -399,44 +217,170 @@ static void stack_row(struct buf *b, json_t *s, size_t rank)
 	buf_puts(b, "</pre></td></tr>");
 }
 
-static void stacks_section(struct buf *b, json_t *stacks)
+static void stacks_section(struct buf *b, json_t *stacks, const char *program)
 {
-	buf_puts(b, "<h2>Crash stacks</h2>");
+	buf_puts(b, "<h2 id=\"stacks\">Crash stacks of ");
+	buf_html_str(b, program);
+	buf_puts(b, "</h2>");
 	if (json_array_size(stacks) == 0) {
-		buf_puts(b, "<p class=\"empty\">No crash stacks reported.</p>");
+		buf_puts(b, "<p class=\"empty\">No crash stacks reported for this program.</p>");
 		return;
 	}
-	buf_puts(b, "<table><tr><th>#</th><th>count</th><th>reports</th><th>program@version (count)</th>"
-		    "<th>weeks</th><th>stack</th></tr>");
+	buf_puts(b, "<table class=\"stacks\"><tr><th>#</th><th>count</th><th>reports</th><th>first week</th>"
+		    "<th>last week</th><th>versions (count)</th><th>stack</th></tr>");
 	size_t i;
 	json_t *s;
 	json_array_foreach(stacks, i, s) stack_row(b, s, i + 1);
-	buf_puts(b, "</table>");
+	buf_puts(b, "</table><p class=\"note\">newest first (last week seen), then the most widespread (reports)</p>");
 }
 
-char *dashboard_render(sqlite3 *db, const struct upload_config *cfg, const char *program, size_t *len)
+/* What a client needs to send here: the exact lines, with this server's
+ * address as the client reached it (the Host header). */
+static void empty_state(struct buf *b, const char *host)
 {
-	json_t *summary = query_summary(db), *programs = query_programs(db);
-	json_t *stacks = query_stacks(db, NULL, SHOWN_STACKS), *counters = NULL;
+	char url[300];
+	snprintf(url, sizeof url, "http://%s", host && *host && strlen(host) < 256 ? host : "HOST:PORT");
+	buf_puts(b, "<section id=\"empty\"><h2>No reports yet</h2><p>Point telem at this collector on each "
+		    "machine, then reports are sent weekly (mode <code>on</code>):</p><pre class=\"client\">");
+	buf_puts(b, "telem on\ntelem upload --server ");
+	buf_html_str(b, url);
+	buf_puts(b, "</pre><p>or, to make it the default for every upload, write the URL into the telem directory's "
+		    "<code>upload.server</code> file:</p><pre class=\"client\">echo ");
+	buf_html_str(b, url);
+	buf_puts(b, " &gt; ~/.config/telem/upload.server</pre><p>A CI job uploads at its end with "
+		    "<code>telem upload --now --server ");
+	buf_html_str(b, url);
+	buf_puts(b, "</code>. The upload config this collector checks reports against is at <code>");
+	buf_html_str(b, url);
+	buf_puts(b, "/config</code>.</p></section>");
+}
+
+/* Who reports, per week, one stacked chart per facet: a result driven by
+ * one population (CI machines of one image) shows here. */
+static void reporters_section(struct buf *b, json_t *mix, const char *program)
+{
+	size_t n;
+	const char **weeks = strings(json_object_get(mix, "weeks"), &n);
+	json_t *facets = json_object_get(mix, "facets");
+	if (!weeks || n == 0 || json_object_size(facets) == 0) {
+		free(weeks);
+		return;
+	}
+	int *partial = calloc(n + 1, sizeof *partial);
+	for (size_t i = 0; partial && i < n; i++)
+		partial[i] = json_is_true(json_array_get(json_object_get(mix, "partial"), i));
+	buf_puts(b, "<h2 id=\"reporters\">Who reports</h2><p class=\"note\">the reporting machines per week by "
+		    "architecture, C library, OS, CI or interactive, container: when a chart above moves, check "
+		    "here whether one population moved it.</p><div class=\"grid\">");
+	const char *facet;
+	json_t *values;
+	json_object_foreach(facets, facet, values) {
+		size_t nv = json_object_size(values), k = 0;
+		struct series *s = calloc(nv + 1, sizeof *s);
+		double *sum = calloc(n + 1, sizeof *sum);
+		const char *value;
+		json_t *counts;
+		json_object_foreach(values, value, counts) {
+			double *v = numbers(counts, n);
+			for (size_t i = 0; v && sum && i < n; i++)
+				sum[i] += v[i];
+			if (s)
+				s[k] = (struct series){value, v, svg_color(k)};
+			k++;
+		}
+		for (k = 0; s && sum && k < nv; k++)
+			for (size_t i = 0; s[k].values && i < n; i++)
+				((double *)s[k].values)[i] = sum[i] > 0 ? s[k].values[i] / sum[i] : 0;
+		buf_puts(b, "<figure class=\"facet\" id=\"facet-");
+		buf_html_str(b, facet);
+		buf_puts(b, "\"><h3>");
+		buf_html_str(b, facet);
+		buf_puts(b, "</h3>");
+		if (s && sum) {
+			svg_shares(b, weeks, partial, s, nv, n);
+			buf_puts(b, "<ul class=\"legend\">");
+			for (k = 0; k < nv; k++) {
+				buf_puts(b, "<li>");
+				svg_swatch(b, s[k].color);
+				buf_puts(b, "<a href=\"/?program=");
+				url_param(b, program);
+				buf_puts(b, "&amp;");
+				url_param(b, facet);
+				buf_puts(b, "=");
+				url_param(b, s[k].name);
+				buf_puts(b, "\">");
+				buf_html_str(b, s[k].name);
+				buf_puts(b, "</a>");
+				char pct[32];
+				charts_percent(pct, n && s[k].values ? s[k].values[n - 1] : 0);
+				buf_printf(b, ": %s in the last week</li>", pct);
+			}
+			buf_puts(b, "</ul>");
+		}
+		buf_puts(b, "</figure>");
+		for (k = 0; s && k < nv; k++)
+			free((void *)s[k].values);
+		free(s);
+		free(sum);
+	}
+	buf_puts(b, "</div>");
+	free(partial);
+	free(weeks);
+}
+
+/* Which reporters the charts are of, and the way back to all of them. */
+static void filter_note(struct buf *b, const char *program, const struct query_filter *f)
+{
+	int any = 0;
+	for (int i = 0; i < FACET_N; i++) {
+		if (!f->value[i])
+			continue;
+		buf_puts(b, any ? ", " : "<p class=\"filter\" id=\"filter\">Only the machines with ");
+		buf_printf(b, "%s = <b>", FACET_NAMES[i]);
+		buf_html_str(b, f->value[i]);
+		buf_puts(b, "</b>");
+		any = 1;
+	}
+	if (!any)
+		return;
+	buf_puts(b, " (filtered from the stored reports). <a href=\"/?program=");
+	url_param(b, program);
+	buf_puts(b, "\">All machines</a></p>");
+}
+
+char *dashboard_render(sqlite3 *db, const struct upload_config *cfg, const char *program,
+		       const struct query_filter *filter, const char *host, size_t *len)
+{
+	json_t *summary = query_summary(db), *programs = query_programs(db), *mix = query_facets(db);
+	json_t *stacks = NULL, *counters = NULL;
 	char *page = NULL;
-	if (!summary || !programs || !stacks)
+	if (!summary || !programs || !mix)
 		goto out;
-	if (!program && json_array_size(programs))
-		program = jstr(json_array_get(programs, 0), "program");
-	if (program && !(counters = query_counters(db, program)))
+	if (!program)
+		program = default_program(programs, cfg);
+	if (program && (!(counters = query_counters(db, program, filter)) ||
+			!(stacks = query_stacks(db, program, SHOWN_STACKS))))
 		goto out;
 	struct buf b = {0};
 	head(&b, program);
 	banner(&b, summary, cfg);
-	program_table(&b, programs, program ? program : "");
-	if (program)
-		program_section(&b, counters, program);
-	stacks_section(&b, stacks);
+	if (json_array_size(programs) == 0) {
+		empty_state(&b, host);
+	} else {
+		program_table(&b, programs, program ? program : "");
+		if (program) {
+			filter_note(&b, program, filter);
+			program_section(&b, counters, program);
+			stacks_section(&b, stacks, program);
+		}
+		reporters_section(&b, mix, program ? program : "");
+	}
 	buf_puts(&b, "</main></body></html>\n");
 	page = buf_take(&b, len);
 out:
 	json_decref(summary);
 	json_decref(programs);
+	json_decref(mix);
 	json_decref(stacks);
 	json_decref(counters);
 	return page;

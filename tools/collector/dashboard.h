@@ -8,10 +8,13 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "query.h"
 
-/* The page for program (NULL: the program with most reports); malloc'd,
- * NULL on a database error. */
-char *dashboard_render(sqlite3 *db, const struct upload_config *cfg, const char *program, size_t *len);
+/* The page for program (NULL: the first program of the config that has
+ * reports), its charts filtered by reporter facets (filter); host: the Host the client asked for, named in the empty page's
+ * client lines. malloc'd, NULL on a database error. */
+char *dashboard_render(sqlite3 *db, const struct upload_config *cfg, const char *program,
+		       const struct query_filter *filter, const char *host, size_t *len);
 /* The Content-Security-Policy of the page: nothing but its own inline style. */
 const char *dashboard_csp(void);
 

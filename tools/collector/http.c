@@ -132,6 +132,15 @@ static enum MHD_Result upload(struct collector *c, struct MHD_Connection *conn, 
 	return respond_text(c, conn, req, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot store the report now: %s", why);
 }
 
+/* ?arch=arm64&os=alpine...: the reporter facets to filter by. */
+static void read_filter(struct MHD_Connection *conn, struct query_filter *f)
+{
+	for (int i = 0; i < FACET_N; i++) {
+		const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, FACET_NAMES[i]);
+		f->value[i] = v && *v && strlen(v) <= FACET_MAX ? v : NULL;
+	}
+}
+
 static enum MHD_Result api(struct collector *c, struct MHD_Connection *conn, struct request *req)
 {
 	sqlite3 *db = store_reader(c->store);
@@ -142,13 +151,17 @@ static enum MHD_Result api(struct collector *c, struct MHD_Connection *conn, str
 		return respond_json(c, conn, req, query_summary(db));
 	if (strcmp(req->url, "/api/programs") == 0)
 		return respond_json(c, conn, req, query_programs(db));
+	if (strcmp(req->url, "/api/facets") == 0)
+		return respond_json(c, conn, req, query_facets(db));
 	if (strcmp(req->url, "/api/stacks") == 0)
 		return respond_json(c, conn, req, query_stacks(db, program, 1000));
 	if (strcmp(req->url, "/api/counters") != 0)
 		return respond_text(c, conn, req, MHD_HTTP_NOT_FOUND, "no such API: try /api/programs, /api/counters?program=NAME, /api/stacks");
 	if (!program)
 		return respond_text(c, conn, req, MHD_HTTP_BAD_REQUEST, "/api/counters needs ?program=NAME");
-	json_t *counters = query_counters(db, program);
+	struct query_filter filter;
+	read_filter(conn, &filter);
+	json_t *counters = query_counters(db, program, &filter);
 	if (json_is_null(counters))
 		return respond_text(c, conn, req, MHD_HTTP_NOT_FOUND, "no report has program %.100s", program);
 	return respond_json(c, conn, req, counters);
@@ -161,7 +174,10 @@ static enum MHD_Result dashboard(struct collector *c, struct MHD_Connection *con
 		return respond_text(c, conn, req, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot open the database");
 	const char *program = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "program");
 	size_t len;
-	char *html = dashboard_render(db, &c->config->rules, program, &len);
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	struct query_filter filter;
+	read_filter(conn, &filter);
+	char *html = dashboard_render(db, &c->config->rules, program, &filter, host, &len);
 	if (!html)
 		return respond_text(c, conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR, "database error");
 	return respond(c, conn, req, MHD_HTTP_OK, "text/html; charset=utf-8", html, len);
@@ -274,6 +290,26 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_line("libmicrohttpd: %s", line);
 }
 
+static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct collector *c = cls;
+	(void)len;
+	return clients_admit(c->clients, addr) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct collector *c = cls;
+	(void)socket_context;
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *addr = info ? info->client_addr : NULL;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		clients_started(c->clients, addr);
+	else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+		clients_closed(c->clients, addr);
+}
+
 struct MHD_Daemon *http_start(struct collector *c, const struct sockaddr *addr, unsigned threads, char *err,
 			      size_t errlen)
 {
@@ -281,9 +317,9 @@ struct MHD_Daemon *http_start(struct collector *c, const struct sockaddr *addr, 
 	if (addr->sa_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, c, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-		addr, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, c,
-		MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 2000u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+		flags, 0, admit, c, on_request, c, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+		addr, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, c, MHD_OPTION_NOTIFY_CONNECTION, on_connection, c,
+		MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, HTTP_MAX_CONNECTIONS, MHD_OPTION_LISTEN_BACKLOG_SIZE,
 		1024u, MHD_OPTION_END);
 	if (!d)
 		snprintf(err, errlen, "cannot listen: %s", strerror(errno ? errno : EINVAL));

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "clients.h"
 #include "config.h"
 #include "store.h"
 
@@ -14,11 +15,14 @@ struct collector {
 	const struct served_config *config;
 	struct store *store;
 	size_t body_limit;
+	struct clients *clients; /* connections per client address */
 	atomic_int in_flight; /* requests begun and not yet completed */
 	atomic_int stopping;  /* set on SIGTERM: answers say Connection: close */
 };
 
 struct MHD_Daemon;
+
+#define HTTP_MAX_CONNECTIONS 2000u
 
 /* Starts serving on addr; NULL and err filled when it cannot. */
 struct MHD_Daemon *http_start(struct collector *c, const struct sockaddr *addr, unsigned threads, char *err,

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <sys/resource.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,10 +16,14 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dates.h"
 #include "http.h"
 #include "store.h"
 
 #define DRAIN_SECONDS 30 /* how long SIGTERM waits for requests in flight */
+#ifndef COLLECTOR_VERSION
+#define COLLECTOR_VERSION "0.3"
+#endif
 
 static const char USAGE[] =
 	"usage: telem-collector --db FILE --listen HOST:PORT --config FILE [options]\n\n"
@@ -33,13 +38,17 @@ static const char USAGE[] =
 	"                     port 0 picks a free port (printed on stderr)\n"
 	"  --config FILE      the upload config (Go's UploadConfig plus \"Version\")\n"
 	"  --threads N        request threads (default 4)\n"
+	"  --per-client N     connections at once per client address (IPv6: per /64;\n"
+	"                     default 64); more are refused, so that one client's slow\n"
+	"                     connections cannot starve the others\n"
 	"  --body-limit BYTES largest report accepted (default 1048576)\n"
 	"  --sync full        fsync every commit: nothing lost on power failure\n"
-	"                     (default normal: nothing lost when the process dies)\n";
+	"                     (default normal: nothing lost when the process dies)\n"
+	"  --version          print the version and exit\n";
 
 struct options {
 	const char *db, *listen, *config;
-	unsigned threads;
+	unsigned threads, per_client;
 	size_t body_limit;
 	int full_sync;
 };
@@ -66,12 +75,16 @@ static int parse_number(const char *s, unsigned long long min, unsigned long lon
 /* Returns -1 to go on, else the exit status. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	*o = (struct options){NULL, NULL, NULL, 4, 1 << 20, 0};
+	*o = (struct options){NULL, NULL, NULL, 4, 64, 1 << 20, 0};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		unsigned long long n;
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(USAGE, stdout);
+			return 0;
+		}
+		if (strcmp(a, "--version") == 0) {
+			printf("telem-collector %s\n", COLLECTOR_VERSION);
 			return 0;
 		}
 		if (i + 1 >= argc)
@@ -85,6 +98,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->config = v;
 		else if (strcmp(a, "--threads") == 0 && parse_number(v, 1, 64, &n) == 0)
 			o->threads = (unsigned)n;
+		else if (strcmp(a, "--per-client") == 0 && parse_number(v, 1, HTTP_MAX_CONNECTIONS, &n) == 0)
+			o->per_client = (unsigned)n;
 		else if (strcmp(a, "--body-limit") == 0 && parse_number(v, 1024, 1 << 30, &n) == 0)
 			o->body_limit = (size_t)n;
 		else if (strcmp(a, "--sync") == 0 && (strcmp(v, "full") == 0 || strcmp(v, "normal") == 0))
@@ -121,6 +136,19 @@ static int parse_listen(const char *spec, struct sockaddr_storage *out)
 	return 0;
 }
 
+/* Every connection is a descriptor: a soft limit of 1024 (a common
+ * default) would make accept fail with EMFILE long before the connection
+ * limit, for every client alike. */
+static void raise_fd_limit(void)
+{
+	struct rlimit r;
+	rlim_t want = HTTP_MAX_CONNECTIONS + 256; /* the database, the log, the pool's own */
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < want) {
+		r.rlim_cur = r.rlim_max == RLIM_INFINITY || r.rlim_max > want ? want : r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
 /* Stops accepting, lets the requests in flight finish, then stops. */
 static void drain(struct MHD_Daemon *d, struct collector *c)
 {
@@ -149,13 +177,27 @@ int main(int argc, char **argv)
 	if (parse_listen(o.listen, &addr) < 0)
 		return usage_error("--listen %s: expected HOST:PORT, e.g. 127.0.0.1:8080", o.listen);
 	struct served_config cfg;
+	if (strncmp(o.db, "postgresql://", 13) == 0 || strncmp(o.db, "postgres://", 11) == 0) {
+		/* refused rather than taken for a file name */
+		fprintf(stderr, "telem-collector: %s: PostgreSQL is not supported by this build; --db takes a SQLite file\n",
+			o.db);
+		return 1;
+	}
+	date_today(); /* reads TELEM_TEST_NOW once, before the threads */
 	if (served_config_load(o.config, &cfg, err, sizeof err) < 0) {
 		fprintf(stderr, "telem-collector: %s\n", err);
 		return 1;
 	}
 	struct collector c = {.config = &cfg, .body_limit = o.body_limit};
+	raise_fd_limit();
+	if (!(c.clients = clients_new(o.per_client, HTTP_MAX_CONNECTIONS))) {
+		fprintf(stderr, "telem-collector: out of memory\n");
+		served_config_free(&cfg);
+		return 1;
+	}
 	if (!(c.store = store_open(o.db, o.full_sync, err, sizeof err))) {
 		fprintf(stderr, "telem-collector: %s\n", err);
+		clients_free(c.clients);
 		served_config_free(&cfg);
 		return 1;
 	}
@@ -170,6 +212,7 @@ int main(int argc, char **argv)
 	if (!d) {
 		fprintf(stderr, "telem-collector: %s: %s\n", o.listen, err);
 		store_close(c.store);
+		clients_free(c.clients);
 		served_config_free(&cfg);
 		return 1;
 	}
@@ -179,6 +222,7 @@ int main(int argc, char **argv)
 	sigwait(&stop, &sig);
 	drain(d, &c);
 	store_close(c.store);
+	clients_free(c.clients);
 	served_config_free(&cfg);
 	fprintf(stderr, "telem-collector: stopped (%s)\n", strsignal(sig));
 	return 0;

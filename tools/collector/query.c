@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "dates.h"
+#include "query_sources.h"
+#include "saturate.h"
+#include "week.h"
 
 static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, const char *arg)
 {
@@ -12,6 +15,17 @@ static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, const char *arg)
 		return NULL;
 	if (arg)
 		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+	return st;
+}
+
+/* ?1 = program, ?2.. = the filter's facets, as far as the statement has them. */
+static sqlite3_stmt *prepare_for(sqlite3 *db, const char *sql, const char *program, const struct query_filter *f)
+{
+	sqlite3_stmt *st = prepare(db, sql, program);
+	int n = st ? sqlite3_bind_parameter_count(st) : 0;
+	for (int i = 0; f && i < FACET_N && i + 2 <= n; i++)
+		if (f->value[i])
+			sqlite3_bind_text(st, i + 2, f->value[i], -1, SQLITE_TRANSIENT);
 	return st;
 }
 
@@ -58,8 +72,9 @@ json_t *query_summary(sqlite3 *db)
 static int add_versions(sqlite3 *db, json_t *programs, json_t *by_name)
 {
 	sqlite3_stmt *st = prepare(db,
-				   "SELECT program, version, sum(reports) AS n FROM week_version"
-				   " GROUP BY program, version ORDER BY program, n DESC, version",
+				   "SELECT v.program, v.version, sum(reports) AS n, max(m.human) FROM week_version v"
+				   " LEFT JOIN version_names m ON m.program = v.program AND m.version = v.version"
+				   " GROUP BY v.program, v.version ORDER BY v.program, n DESC, v.version",
 				   NULL);
 	if (!st)
 		return -1;
@@ -68,7 +83,8 @@ static int add_versions(sqlite3 *db, json_t *programs, json_t *by_name)
 		json_t *p = json_object_get(by_name, col_text(st, 0));
 		if (p)
 			json_array_append_new(json_object_get(p, "versions"),
-					      json_pack("{s:o, s:I}", "version", col_string(st, 1), "reports",
+					      json_pack("{s:o, s:s?, s:I}", "version", col_string(st, 1), "human",
+							(const char *)sqlite3_column_text(st, 3), "reports",
 							(json_int_t)sqlite3_column_int64(st, 2)));
 	}
 	(void)programs;
@@ -158,12 +174,30 @@ static json_t *zeros(size_t n, int real)
 	return a;
 }
 
-static int load_window(sqlite3 *db, const char *program, struct window *w, json_t *out)
+/* "partial": one flag per week of the window (dates.h). */
+static int mark_partial(sqlite3 *db, const struct window *w, json_t *out)
 {
-	sqlite3_stmt *st = prepare(db,
-				   "SELECT period, reports FROM (SELECT period, reports FROM week_program WHERE program = ?1"
-				   " ORDER BY period DESC LIMIT " QUERY_MAX_WEEKS_TEXT ") ORDER BY period",
-				   program);
+	sqlite3_stmt *st = prepare(db, "SELECT min(week), max(week) FROM reports", NULL);
+	if (!st)
+		return -1;
+	int64_t first = 0, last = 0;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+		first = week_parse_date(col_text(st, 0));
+		last = week_parse_date(col_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	json_t *partial = json_array();
+	for (size_t i = 0; i < w->n; i++)
+		json_array_append_new(partial, json_boolean(date_period_partial(week_parse_date(w->weeks[i]), first, last,
+									       date_today())));
+	json_object_set_new(out, "partial", partial);
+	return 0;
+}
+
+static int load_window(sqlite3 *db, const char *program, const struct query_filter *f, const struct sources *src,
+		       struct window *w, json_t *out)
+{
+	sqlite3_stmt *st = prepare_for(db, src->window, program, f);
 	if (!st)
 		return -1;
 	json_t *weeks = json_array(), *reports = json_array();
@@ -177,15 +211,15 @@ static int load_window(sqlite3 *db, const char *program, struct window *w, json_
 		json_array_append_new(reports, json_integer(sqlite3_column_int64(st, 1)));
 	}
 	sqlite3_finalize(st);
-	return w->weeks && (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : -1;
+	if (!w->weeks || (rc != SQLITE_DONE && rc != SQLITE_ROW))
+		return -1;
+	return mark_partial(db, w, out);
 }
 
-static int load_versions(sqlite3 *db, const char *program, const struct window *w, json_t *out)
+static int load_versions(sqlite3 *db, const char *program, const struct query_filter *f, const struct sources *src,
+			 const struct window *w, json_t *out)
 {
-	sqlite3_stmt *st = prepare(db,
-				   "SELECT version, period, reports FROM week_version WHERE program = ?1"
-				   " ORDER BY version, period",
-				   program);
+	sqlite3_stmt *st = prepare_for(db, src->versions, program, f);
 	if (!st)
 		return -1;
 	json_t *versions = json_array(), *v = NULL;
@@ -193,12 +227,12 @@ static int load_versions(sqlite3 *db, const char *program, const struct window *
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (!v || strcmp(json_string_value(json_object_get(v, "version")), col_text(st, 0)) != 0) {
-			v = json_pack("{s:o, s:I, s:o}", "version", col_string(st, 0), "total", (json_int_t)0, "reports",
-				      zeros(w->n, 0));
+			v = json_pack("{s:o, s:s?, s:I, s:o}", "version", col_string(st, 0), "human",
+				      (const char *)sqlite3_column_text(st, 3), "total", (json_int_t)0, "reports", zeros(w->n, 0));
 			json_array_append_new(versions, v);
 		}
 		int64_t n = sqlite3_column_int64(st, 2);
-		json_object_set_new(v, "total", json_integer(json_integer_value(json_object_get(v, "total")) + n));
+		json_object_set_new(v, "total", json_integer(sat_add(json_integer_value(json_object_get(v, "total")), n)));
 		int i = week_index(w, col_text(st, 1));
 		if (i >= 0)
 			json_array_set_new(json_object_get(v, "reports"), (size_t)i, json_integer(n));
@@ -207,9 +241,10 @@ static int load_versions(sqlite3 *db, const char *program, const struct window *
 }
 
 /* Each chart's reports per week, keyed by chart name. */
-static json_t *load_chart_reports(sqlite3 *db, const char *program, const struct window *w)
+static json_t *load_chart_reports(sqlite3 *db, const char *program, const struct query_filter *f,
+				  const struct sources *src, const struct window *w)
 {
-	sqlite3_stmt *st = prepare(db, "SELECT chart, period, reports FROM week_chart WHERE program = ?1", program);
+	sqlite3_stmt *st = prepare_for(db, src->charts, program, f);
 	if (!st)
 		return NULL;
 	json_t *charts = json_object();
@@ -230,8 +265,9 @@ static json_t *load_chart_reports(sqlite3 *db, const char *program, const struct
 static json_t *new_bucket(sqlite3_stmt *st, size_t n)
 {
 	const char *counter = col_text(st, 0), *colon = strchr(counter, ':');
-	return json_pack("{s:o, s:o, s:I, s:o, s:o}", "bucket", colon ? json_string(colon + 1) : json_null(), "counter",
-			 col_string(st, 0), "total", (json_int_t)0, "counts", zeros(n, 0), "shares", zeros(n, 1));
+	return json_pack("{s:o, s:o, s:I, s:o, s:o, s:o}", "bucket", colon ? json_string(colon + 1) : json_null(),
+			 "counter", col_string(st, 0), "total", (json_int_t)0, "counts", zeros(n, 0), "shares", zeros(n, 1),
+			 "reports", zeros(n, 0));
 }
 
 /* Adds one week_counter row (counter, chart, period, total, reports, share)
@@ -252,24 +288,22 @@ static void add_counter_row(sqlite3_stmt *st, const struct window *w, json_t *ch
 		json_array_append_new(json_object_get(*chart, "buckets"), *bucket);
 	}
 	int64_t total = sqlite3_column_int64(st, 3);
-	json_object_set_new(*bucket, "total", json_integer(json_integer_value(json_object_get(*bucket, "total")) + total));
+	json_object_set_new(*bucket, "total", json_integer(sat_add(json_integer_value(json_object_get(*bucket, "total")), total)));
 	int i = week_index(w, col_text(st, 2));
 	if (i < 0)
 		return;
 	json_array_set_new(json_object_get(*bucket, "counts"), (size_t)i, json_integer(total));
+	json_array_set_new(json_object_get(*bucket, "reports"), (size_t)i, json_integer(sqlite3_column_int64(st, 4)));
 	int64_t reporters = json_integer_value(json_array_get(json_object_get(*chart, "reports"), (size_t)i));
 	double share = reporters > 0 ? sqlite3_column_double(st, 5) / (double)reporters : 0;
 	json_array_set_new(json_object_get(*bucket, "shares"), (size_t)i, json_real(share));
 }
 
-static int load_charts(sqlite3 *db, const char *program, const struct window *w, json_t *out)
+static int load_charts(sqlite3 *db, const char *program, const struct query_filter *f, const struct sources *src,
+		       const struct window *w, json_t *out)
 {
-	json_t *chart_reports = load_chart_reports(db, program, w);
-	sqlite3_stmt *st = chart_reports ? prepare(db,
-						   "SELECT counter, chart, period, total, reports, share FROM week_counter"
-						   " WHERE program = ?1 ORDER BY chart, counter, period",
-						   program)
-					 : NULL;
+	json_t *chart_reports = load_chart_reports(db, program, f, src, w);
+	sqlite3_stmt *st = chart_reports ? prepare_for(db, src->counters, program, f) : NULL;
 	if (!st) {
 		json_decref(chart_reports);
 		return -1;
@@ -290,20 +324,29 @@ static int load_charts(sqlite3 *db, const char *program, const struct window *w,
 	return 0;
 }
 
-json_t *query_counters(sqlite3 *db, const char *program)
+static int filtering(const struct query_filter *f)
 {
+	for (int i = 0; f && i < FACET_N; i++)
+		if (f->value[i])
+			return 1;
+	return 0;
+}
+
+json_t *query_counters(sqlite3 *db, const char *program, const struct query_filter *f)
+{
+	const struct sources *src = filtering(f) ? &MATCHING_ROWS : &AGGREGATES;
 	json_t *out = json_pack("{s:s}", "program", program);
 	struct window w = {0};
-	int rc = load_window(db, program, &w, out);
+	int rc = load_window(db, program, f, src, &w, out);
 	if (rc == 0 && w.n == 0) {
 		free(w.weeks);
 		json_decref(out);
 		return json_null();
 	}
 	if (rc == 0)
-		rc = load_versions(db, program, &w, out);
+		rc = load_versions(db, program, f, src, &w, out);
 	if (rc == 0)
-		rc = load_charts(db, program, &w, out);
+		rc = load_charts(db, program, f, src, &w, out);
 	free(w.weeks);
 	if (rc < 0) {
 		json_decref(out);
@@ -336,28 +379,38 @@ static void add_stack_row(sqlite3_stmt *st, json_t *s)
 {
 	json_int_t total = sqlite3_column_int64(st, 3), reports = sqlite3_column_int64(st, 4);
 	json_array_append_new(json_object_get(s, "programs"),
-			      json_pack("{s:o, s:o, s:I, s:I}", "program", col_string(st, 1), "version",
-					col_string(st, 2), "total", total, "reports", reports));
-	json_object_set_new(s, "total", json_integer(json_integer_value(json_object_get(s, "total")) + total));
-	json_object_set_new(s, "reports", json_integer(json_integer_value(json_object_get(s, "reports")) + reports));
+			      json_pack("{s:o, s:o, s:s?, s:I, s:I}", "program", col_string(st, 1), "version",
+					col_string(st, 2), "human", (const char *)sqlite3_column_text(st, 7), "total", total,
+					"reports", reports));
+	json_object_set_new(s, "total", json_integer(sat_add(json_integer_value(json_object_get(s, "total")), total)));
+	json_object_set_new(s, "reports", json_integer(sat_add(json_integer_value(json_object_get(s, "reports")), reports)));
 	if (strcmp(col_text(st, 5), json_string_value(json_object_get(s, "first_week"))) < 0)
 		json_object_set_new(s, "first_week", col_string(st, 5));
 	if (strcmp(col_text(st, 6), json_string_value(json_object_get(s, "last_week"))) > 0)
 		json_object_set_new(s, "last_week", col_string(st, 6));
 }
 
-static int by_total(const void *a, const void *b)
+/* Newest first (the last week seen), then the most widespread (reports),
+ * then the most counted: a maintainer looks for what is breaking now. */
+static int by_recency(const void *a, const void *b)
 {
-	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "total"));
-	json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "total"));
-	return (x < y) - (x > y);
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int c = strcmp(json_string_value(json_object_get(y, "last_week")), json_string_value(json_object_get(x, "last_week")));
+	if (c)
+		return c;
+	json_int_t rx = json_integer_value(json_object_get(x, "reports")), ry = json_integer_value(json_object_get(y, "reports"));
+	if (rx != ry)
+		return (rx < ry) - (rx > ry);
+	json_int_t tx = json_integer_value(json_object_get(x, "total")), ty = json_integer_value(json_object_get(y, "total"));
+	return (tx < ty) - (tx > ty);
 }
 
 json_t *query_stacks(sqlite3 *db, const char *program, int limit)
 {
 	sqlite3_stmt *st = prepare(db,
-				   "SELECT stack, program, version, total, reports, first_period, last_period FROM stacks"
-				   " WHERE ?1 IS NULL OR program = ?1 ORDER BY stack, total DESC, program, version",
+				   "SELECT stack, s.program, s.version, total, reports, first_period, last_period, n.human"
+				   " FROM stacks s LEFT JOIN version_names n ON n.program = s.program AND n.version = s.version"
+				   " WHERE ?1 IS NULL OR s.program = ?1 ORDER BY stack, total DESC, s.program, s.version",
 				   program);
 	if (!st)
 		return NULL;
@@ -378,10 +431,49 @@ json_t *query_stacks(sqlite3 *db, const char *program, int limit)
 	for (size_t i = 0; items && i < n; i++)
 		items[i] = json_array_get(all, i);
 	if (items)
-		qsort(items, n, sizeof *items, by_total);
+		qsort(items, n, sizeof *items, by_recency);
 	for (size_t i = 0; items && i < n && (int)i < limit; i++)
 		json_array_append(ranked, items[i]);
 	free(items);
 	json_decref(all);
 	return ranked;
+}
+
+json_t *query_facets(sqlite3 *db)
+{
+	json_t *out = json_object();
+	struct window w = {0};
+	sqlite3_stmt *st = prepare(db,
+				   "SELECT period FROM (SELECT DISTINCT period FROM week_facet ORDER BY period DESC LIMIT "
+				   QUERY_MAX_WEEKS_TEXT ") ORDER BY period",
+				   NULL);
+	int rc = st ? SQLITE_DONE : SQLITE_ERROR;
+	json_t *weeks = json_array(), *facets = json_object();
+	json_object_set_new(out, "weeks", weeks);
+	json_object_set_new(out, "facets", facets);
+	w.weeks = calloc(QUERY_MAX_WEEKS, sizeof *w.weeks);
+	while (st && w.weeks && (rc = sqlite3_step(st)) == SQLITE_ROW && w.n < QUERY_MAX_WEEKS) {
+		strncpy(w.weeks[w.n++], col_text(st, 0), DATE_LEN);
+		json_array_append_new(weeks, col_string(st, 0));
+	}
+	sqlite3_finalize(st);
+	if (!w.weeks || rc != SQLITE_DONE || mark_partial(db, &w, out) < 0 ||
+	    !(st = prepare(db, "SELECT facet, value, period, reports FROM week_facet ORDER BY facet, value", NULL))) {
+		free(w.weeks);
+		json_decref(out);
+		return NULL;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *facet = json_object_get(facets, col_text(st, 0));
+		if (!facet)
+			json_object_set_new(facets, col_text(st, 0), facet = json_object());
+		json_t *values = json_object_get(facet, col_text(st, 1));
+		if (!values)
+			json_object_set_new(facet, col_text(st, 1), values = zeros(w.n, 0));
+		int i = week_index(&w, col_text(st, 2));
+		if (i >= 0)
+			json_array_set_new(values, (size_t)i, json_integer(sqlite3_column_int64(st, 3)));
+	}
+	free(w.weeks);
+	return finish(st, rc, out);
 }

@@ -7,6 +7,13 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "report.h"
+
+/* Only the reports whose facets (report.h) have these values; NULL: any. */
+struct query_filter {
+	const char *value[FACET_N];
+};
+
 #define QUERY_MAX_WEEKS 52
 #define QUERY_MAX_WEEKS_TEXT "52"
 
@@ -15,15 +22,21 @@ json_t *query_summary(sqlite3 *db);
 /* [{"program", "reports", "weeks": [..], "counts": [reports per week],
  *   "versions": [{"version", "reports"}]}], most reports first. */
 json_t *query_programs(sqlite3 *db);
-/* {"program", "weeks", "reports", "versions": [{"version", "total", "reports": [..]}],
+/* {"program", "weeks", "partial": [bool..], "reports",
+ *  "versions": [{"version", "human"?, "total", "reports": [..]}],
  *  "charts": [{"chart", "reports": [..], "buckets": [{"bucket", "counter",
- *  "total", "counts": [..], "shares": [..]}]}], "totals": {counter: total}}
+ *  "total", "counts": [..], "shares": [..], "reports": [..]}]}],
+ *  "totals": {counter: total}}
  * over the program's last QUERY_MAX_WEEKS weeks ("totals": all weeks);
- * JSON null when no report has the program. */
-json_t *query_counters(sqlite3 *db, const char *program);
+ * JSON null when no report has the program. filter NULL (or all NULL):
+ * from the aggregate tables; else from the matching reports' rows. */
+json_t *query_counters(sqlite3 *db, const char *program, const struct query_filter *filter);
 /* [{"stack", "name", "frames": [..], "total", "reports", "first_week",
  *   "last_week", "programs": [{"program", "version", "total", "reports"}]}],
- * most counted first, at most limit; program NULL = all. */
+ * newest (last_week) first, then most reports, at most limit; program NULL = all. */
 json_t *query_stacks(sqlite3 *db, const char *program, int limit);
+/* Who reports, per week: {"weeks": [..], "partial": [..], "facets": {facet:
+ * {value: [reports per week]}}} over the last QUERY_MAX_WEEKS weeks. */
+json_t *query_facets(sqlite3 *db);
 
 #endif

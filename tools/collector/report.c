@@ -15,7 +15,10 @@ struct check {
 	char *why;
 	size_t whylen;
 	size_t rows_cap;
+	const char *goarch, *goversion; /* of the program being checked */
 };
+
+const char *const FACET_NAMES[FACET_N] = {"arch", "libc", "os", "env", "container"};
 
 static int reject(struct check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int reject(struct check *c, const char *fmt, ...)
@@ -100,7 +103,8 @@ static int check_counters(struct check *c, json_t *prog, const char *program, co
 	json_t *v;
 	char q[160];
 	json_object_keylen_foreach(counters, name, len, v) {
-		struct report_row row = {program, version, name, len, 0, 0};
+		struct report_row row = {.program = program, .version = version, .counter = name, .counter_len = len,
+					 .goarch = c->goarch, .goversion = c->goversion};
 		if (memchr(name, '\n', len))
 			return reject(c, "counter \"%s\" of %s is a stack: stacks go in Stacks", quote(name, len, q), program);
 		if (!config_counter_ok(c->cfg, program, name, len))
@@ -124,7 +128,8 @@ static int check_stacks(struct check *c, json_t *prog, const struct config_progr
 	json_t *v;
 	char q[160];
 	json_object_keylen_foreach(stacks, name, len, v) {
-		struct report_row row = {pc->name, version, name, len, 0, 1};
+		struct report_row row = {.program = pc->name, .version = version, .counter = name, .counter_len = len,
+					 .goarch = c->goarch, .goversion = c->goversion, .is_stack = 1};
 		const char *nl = memchr(name, '\n', len);
 		if (!nl)
 			return reject(c, "stack \"%s\" of %s has no frames", quote(name, len, q), pc->name);
@@ -151,9 +156,24 @@ static int same_build(json_t *a, json_t *b)
 	return 1;
 }
 
+/* A package version such as "2.40-2": shown on the dashboard, so no
+ * control bytes, and short. */
+static int printable_string(json_t *v, size_t max)
+{
+	const char *s = json_string_value(v);
+	size_t n = s ? json_string_length(v) : 0;
+	if (!s || n == 0 || n > max)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
 static int check_program(struct check *c, json_t *prog)
 {
-	static const char *const fields[] = {"Program", "Version", "GoVersion", "GOOS", "GOARCH", "Counters", "Stacks", NULL};
+	static const char *const fields[] = {"Program", "Version", "GoVersion", "GOOS",        "GOARCH",
+					     "Counters", "Stacks",  "HumanVersion", NULL};
 	if (!json_is_object(prog))
 		return reject(c, "a Programs entry is not an object");
 	if (only_members(c, prog, fields, "a program") < 0)
@@ -176,6 +196,11 @@ static int check_program(struct check *c, json_t *prog)
 	if (!config_allows_goversion(c->cfg, gov))
 		return reject(c, "GoVersion \"%s\" of %s is not in config %s", quote(gov, strlen(gov), q), program,
 			      c->cfg->version);
+	json_t *human = json_object_get(prog, "HumanVersion");
+	if (human && !printable_string(human, 64))
+		return reject(c, "HumanVersion of %s is not a short printable string", program);
+	c->goarch = goarch;
+	c->goversion = gov;
 	return check_counters(c, prog, pc->name, version) < 0 ? -1 : check_stacks(c, prog, pc, version);
 }
 
@@ -230,10 +255,40 @@ static int check_header(struct check *c, json_t *root, const char *path_date)
 	return 0;
 }
 
+/* Facets from the "telem" program's counters telem/<facet>:<value> (the
+ * first counted value of each wins), arch and libc else from the first
+ * program. Values are names the config allowed, so they are public. */
+static void find_facets(struct report *r)
+{
+	json_t *programs = json_object_get(r->root, "Programs");
+	size_t i;
+	json_t *p;
+	json_array_foreach(programs, i, p) {
+		const char *name;
+		json_t *v;
+		if (strcmp(string_member(p, "Program"), "telem") != 0)
+			continue;
+		json_object_foreach(json_object_get(p, "Counters"), name, v) {
+			for (int f = 0; f < FACET_N; f++) {
+				size_t n = strlen(FACET_NAMES[f]);
+				if (strncmp(name, "telem/", 6) || strncmp(name + 6, FACET_NAMES[f], n) || name[6 + n] != ':' ||
+				    json_integer_value(v) <= 0 || r->facets[f][0])
+					continue;
+				snprintf(r->facets[f], sizeof r->facets[f], "%s", name + 7 + n);
+			}
+		}
+	}
+	json_t *first = json_array_get(programs, 0);
+	if (first && !r->facets[FACET_ARCH][0])
+		snprintf(r->facets[FACET_ARCH], sizeof r->facets[FACET_ARCH], "%s", string_member(first, "GOARCH"));
+	if (first && !r->facets[FACET_LIBC][0])
+		snprintf(r->facets[FACET_LIBC], sizeof r->facets[FACET_LIBC], "%s", string_member(first, "GoVersion"));
+}
+
 int report_check(const char *body, size_t len, const char *path_date, const struct upload_config *cfg,
 		 struct report *r, char *why, size_t whylen)
 {
-	struct check c = {cfg, r, why, whylen, 0};
+	struct check c = {cfg, r, why, whylen, 0, NULL, NULL};
 	memset(r, 0, sizeof *r);
 	if (week_parse_date(path_date) < 0)
 		return reject(&c, "the path's date is not a valid YYYY-MM-DD date");
@@ -247,6 +302,7 @@ int report_check(const char *body, size_t len, const char *path_date, const stru
 		report_free(r);
 		return -1;
 	}
+	find_facets(r);
 	return 0;
 }
 

@@ -13,16 +13,26 @@
 
 struct report_row {
 	const char *program, *version, *counter; /* owned by the report's JSON */
+	const char *goarch, *goversion;
 	size_t counter_len;
 	int64_t count;
 	int is_stack;
 };
+
+/* Who reports (the sample-bias lens): facets of the reporting machine, from
+ * the report's "telem" program (counters telem/<facet>:<value>, written by
+ * telem's tools/facts.c when the config names them); arch and libc default
+ * to the first program's GOARCH and GoVersion. "" when unknown. */
+enum { FACET_ARCH, FACET_LIBC, FACET_OS, FACET_ENV, FACET_CONTAINER, FACET_N };
+extern const char *const FACET_NAMES[FACET_N];
+#define FACET_MAX 40
 
 struct report {
 	json_t *root;
 	const char *week;
 	int64_t week_days;
 	double x;
+	char facets[FACET_N][FACET_MAX + 1];
 	struct report_row *rows;
 	size_t n_rows;
 };

@@ -1,9 +1,13 @@
-/* The database schema, version 1 (PRAGMA user_version). The aggregate
- * tables are kept in the same transaction as the rows they summarize, so
- * the dashboard never has to scan the rows. A "period" is the Monday of
- * the dashboard week a report is charted in (dates.h). */
-#define SCHEMA_VERSION 1
-static const char SCHEMA_SQL[] =
+/* The database schema, versioned (SQLite's PRAGMA user_version): step i
+ * takes a database of version i to version i + 1, so a new collector
+ * upgrades an old database in place, inside one transaction, and an old
+ * collector refuses a newer one. The aggregate tables are kept in the same
+ * transaction as the rows they summarize, so the dashboard never has to
+ * scan the rows. A "period" is the Monday of the dashboard week a report is
+ * charted in (dates.h). */
+#define SCHEMA_VERSION 2
+static const char *const SCHEMA_STEPS[SCHEMA_VERSION] = {
+	/* 0 -> 1 */
 	"CREATE TABLE IF NOT EXISTS reports("
 	" id INTEGER PRIMARY KEY,"
 	" hash BLOB NOT NULL UNIQUE," /* SHA-256 of the body: the same report is stored once */
@@ -25,7 +29,8 @@ static const char SCHEMA_SQL[] =
 	" PRIMARY KEY(program, chart, period)) WITHOUT ROWID;"
 	/* share: the sum over reports of this bucket's fraction of its chart
 	 * in that report; share / week_chart.reports is the bucket's mean
-	 * share across reporters, which a few heavy users cannot dominate. */
+	 * share across reporters, which a few heavy users cannot dominate.
+	 * reports: the reports in which the bucket is counted (count > 0). */
 	"CREATE TABLE IF NOT EXISTS week_counter("
 	" program TEXT NOT NULL, counter TEXT NOT NULL, period TEXT NOT NULL, chart TEXT NOT NULL,"
 	" total INTEGER NOT NULL, reports INTEGER NOT NULL, share REAL NOT NULL,"
@@ -33,4 +38,23 @@ static const char SCHEMA_SQL[] =
 	"CREATE TABLE IF NOT EXISTS stacks("
 	" stack TEXT NOT NULL, program TEXT NOT NULL, version TEXT NOT NULL,"
 	" total INTEGER NOT NULL, reports INTEGER NOT NULL, first_period TEXT NOT NULL, last_period TEXT NOT NULL,"
-	" PRIMARY KEY(stack, program, version)) WITHOUT ROWID;";
+	" PRIMARY KEY(stack, program, version)) WITHOUT ROWID;",
+	/* 1 -> 2: who reports (the sample-bias lens) and human versions. The
+	 * facets of a report come from its "telem" program's counters
+	 * (telem/arch:, telem/libc:, telem/os:, telem/env:, telem/container:),
+	 * arch and libc else from its first program's GOARCH and GoVersion. */
+	"ALTER TABLE reports ADD COLUMN arch TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE reports ADD COLUMN libc TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE reports ADD COLUMN os TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE reports ADD COLUMN env TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE reports ADD COLUMN container TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE counts ADD COLUMN goarch TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE counts ADD COLUMN goversion TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX IF NOT EXISTS reports_week ON reports(week);" /* partial weeks: the first and last Week */
+	"CREATE TABLE IF NOT EXISTS version_names("
+	" program TEXT NOT NULL, version TEXT NOT NULL, human TEXT NOT NULL,"
+	" PRIMARY KEY(program, version)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS week_facet("
+	" period TEXT NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL, reports INTEGER NOT NULL,"
+	" PRIMARY KEY(period, facet, value)) WITHOUT ROWID;",
+};

@@ -7,20 +7,23 @@
 #include <time.h>
 
 #include "dates.h"
+#include "saturate.h"
 #include "schema.sql.h"
 #include "sha256.h"
 #include "week.h"
 
-enum { ST_REPORT, ST_COUNT, ST_COUNTER, ST_CHART, ST_PROGRAM, ST_VERSION, ST_STACK, ST_N };
+enum { ST_REPORT, ST_COUNT, ST_COUNTER, ST_CHART, ST_PROGRAM, ST_VERSION, ST_STACK, ST_NAME, ST_FACET, ST_N };
 
 static const char *const WRITE_SQL[ST_N] = {
-	[ST_REPORT] = "INSERT INTO reports(hash, week, period, x, config, received, body) VALUES(?,?,?,?,?,?,?)"
+	[ST_REPORT] = "INSERT INTO reports(hash, week, period, x, config, received, body, arch, libc, os, env, container)"
+		      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"
 		      " ON CONFLICT(hash) DO NOTHING",
-	[ST_COUNT] = "INSERT INTO counts(report, week, program, version, counter, count, is_stack)"
-		     " VALUES(?,?,?,?,?,?,?)",
+	[ST_COUNT] = "INSERT INTO counts(report, week, program, version, counter, count, is_stack, goarch, goversion)"
+		     " VALUES(?,?,?,?,?,?,?,?,?)",
 	[ST_COUNTER] = "INSERT INTO week_counter(program, counter, period, chart, total, reports, share)"
-		       " VALUES(?,?,?,?,?,1,?) ON CONFLICT(program, counter, period) DO UPDATE SET"
-		       " total = total + excluded.total, reports = reports + 1, share = share + excluded.share",
+		       " VALUES(?,?,?,?,?,?,?) ON CONFLICT(program, counter, period) DO UPDATE SET"
+		       " total = " SQL_SAT_ADD("total", "excluded.total") ", reports = reports + excluded.reports,"
+		       " share = share + excluded.share",
 	[ST_CHART] = "INSERT INTO week_chart(program, chart, period, reports) VALUES(?,?,?,1)"
 		     " ON CONFLICT(program, chart, period) DO UPDATE SET reports = reports + 1",
 	[ST_PROGRAM] = "INSERT INTO week_program(program, period, reports) VALUES(?,?,1)"
@@ -29,9 +32,13 @@ static const char *const WRITE_SQL[ST_N] = {
 		       " ON CONFLICT(program, period, version) DO UPDATE SET reports = reports + 1",
 	[ST_STACK] = "INSERT INTO stacks(stack, program, version, total, reports, first_period, last_period)"
 		     " VALUES(?,?,?,?,1,?,?) ON CONFLICT(stack, program, version) DO UPDATE SET"
-		     " total = total + excluded.total, reports = reports + 1,"
+		     " total = " SQL_SAT_ADD("total", "excluded.total") ", reports = reports + 1,"
 		     " first_period = min(first_period, excluded.first_period),"
 		     " last_period = max(last_period, excluded.last_period)",
+	[ST_NAME] = "INSERT INTO version_names(program, version, human) VALUES(?,?,?)"
+		    " ON CONFLICT(program, version) DO UPDATE SET human = excluded.human",
+	[ST_FACET] = "INSERT INTO week_facet(period, facet, value, reports) VALUES(?,?,?,1)"
+		     " ON CONFLICT(period, facet, value) DO UPDATE SET reports = reports + 1",
 };
 
 struct store {
@@ -87,8 +94,8 @@ static int init_writer(struct store *s, int full_sync, char *err, size_t errlen)
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
 		return snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(db)), -1;
-	int rc = sqlite3_step(st);
-	int wal = rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+	int step = sqlite3_step(st);
+	int wal = step == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
 	if (!wal)
 		snprintf(err, errlen, "%s: cannot use WAL mode: %s", s->path, sqlite3_errmsg(db));
 	sqlite3_finalize(st);
@@ -104,12 +111,15 @@ static int init_writer(struct store *s, int full_sync, char *err, size_t errlen)
 		return snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(db)), -1;
 	if (version > SCHEMA_VERSION)
 		return snprintf(err, errlen, "%s: made by a newer telem-collector (schema %lld)", s->path, version), -1;
-	char sql[64];
-	snprintf(sql, sizeof sql, "PRAGMA user_version=%d", SCHEMA_VERSION);
 	if (exec(db, "BEGIN IMMEDIATE", s->path, err, errlen) < 0)
 		return -1;
-	if (exec(db, SCHEMA_SQL, s->path, err, errlen) < 0 || exec(db, sql, s->path, err, errlen) < 0 ||
-	    exec(db, "COMMIT", s->path, err, errlen) < 0) {
+	/* read again under the lock: another collector may have upgraded meanwhile */
+	int rc = pragma_int(db, "PRAGMA user_version", &version);
+	for (long long v = version; rc == 0 && v < SCHEMA_VERSION; v++)
+		rc = exec(db, SCHEMA_STEPS[v], s->path, err, errlen);
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version=%d", SCHEMA_VERSION);
+	if (rc < 0 || exec(db, sql, s->path, err, errlen) < 0 || exec(db, "COMMIT", s->path, err, errlen) < 0) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
@@ -204,13 +214,14 @@ static int add_chart(struct store *s, const struct report_row **rows, size_t n, 
 	for (size_t i = 0, j; i < n; i = j) {
 		int64_t total = 0;
 		for (j = i; j < n && same_counter(rows[i], rows[j]); j++)
-			total += rows[j]->count;
+			total = sat_add(total, rows[j]->count);
 		bind_text(st, 1, rows[i]->program, strlen(rows[i]->program));
 		bind_text(st, 2, rows[i]->counter, rows[i]->counter_len);
 		bind_text(st, 3, period, DATE_LEN);
 		bind_text(st, 4, rows[i]->counter, chart_len(rows[i]));
 		sqlite3_bind_int64(st, 5, total);
-		sqlite3_bind_double(st, 6, sum > 0 ? (double)total / sum : 0);
+		sqlite3_bind_int(st, 6, total > 0);
+		sqlite3_bind_double(st, 7, sum > 0 ? (double)total / sum : 0);
 		if (run(st) < 0)
 			return -1;
 	}
@@ -228,7 +239,7 @@ static int add_stacks(struct store *s, const struct report_row **rows, size_t n,
 	for (size_t i = 0, j; i < n; i = j) {
 		int64_t total = 0;
 		for (j = i; j < n && by_stack(&rows[i], &rows[j]) == 0; j++)
-			total += rows[j]->count;
+			total = sat_add(total, rows[j]->count);
 		bind_text(st, 1, rows[i]->counter, rows[i]->counter_len);
 		bind_text(st, 2, rows[i]->program, strlen(rows[i]->program));
 		bind_text(st, 3, rows[i]->version, strlen(rows[i]->version));
@@ -298,6 +309,27 @@ static int add_programs(struct store *s, const struct report *r, const char *per
 		bind_text(st, 3, member(p, "Version"), strlen(member(p, "Version")));
 		if (!seen_version && run(st) < 0)
 			return -1;
+		const char *human = member(p, "HumanVersion");
+		st = s->stmt[ST_NAME];
+		bind_text(st, 1, member(p, "Program"), strlen(member(p, "Program")));
+		bind_text(st, 2, member(p, "Version"), strlen(member(p, "Version")));
+		if (human && *human && (bind_text(st, 3, human, strlen(human)), run(st) < 0))
+			return -1;
+	}
+	return 0;
+}
+
+/* The reporter mix: one report per week per value of each facet. */
+static int add_facets(struct store *s, const struct report *r, const char *period)
+{
+	sqlite3_stmt *st = s->stmt[ST_FACET];
+	for (int f = 0; f < FACET_N; f++) {
+		const char *value = r->facets[f][0] ? r->facets[f] : "unknown";
+		bind_text(st, 1, period, DATE_LEN);
+		bind_text(st, 2, FACET_NAMES[f], strlen(FACET_NAMES[f]));
+		bind_text(st, 3, value, strlen(value));
+		if (run(st) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -311,6 +343,8 @@ static void bind_row(sqlite3_stmt *st, sqlite3_int64 id, const struct report *r,
 	bind_text(st, 5, row->counter, row->counter_len);
 	sqlite3_bind_int64(st, 6, row->count);
 	sqlite3_bind_int(st, 7, row->is_stack);
+	bind_text(st, 8, row->goarch, strlen(row->goarch));
+	bind_text(st, 9, row->goversion, strlen(row->goversion));
 }
 
 static int add_rows(struct store *s, sqlite3_int64 id, const struct report *r)
@@ -338,6 +372,8 @@ static int insert_report(struct store *s, const char *body, size_t len, const st
 	bind_text(st, 5, config, strlen(config));
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
 	sqlite3_bind_blob(st, 7, body, (int)len, SQLITE_STATIC);
+	for (int f = 0; f < FACET_N; f++)
+		bind_text(st, 8 + f, r->facets[f], strlen(r->facets[f]));
 	if (run(st) < 0)
 		return -1;
 	*id = sqlite3_changes(s->writer) ? sqlite3_last_insert_rowid(s->writer) : 0;
@@ -361,7 +397,8 @@ enum store_outcome store_add(struct store *s, const char *body, size_t len, cons
 		out = STORE_DUPLICATE;
 		goto rollback;
 	}
-	if (add_rows(s, id, r) < 0 || add_counters(s, r, period) < 0 || add_programs(s, r, period) < 0)
+	if (add_rows(s, id, r) < 0 || add_counters(s, r, period) < 0 || add_programs(s, r, period) < 0 ||
+	    add_facets(s, r, period) < 0)
 		goto rollback;
 	if (sqlite3_exec(s->writer, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto rollback;

@@ -67,13 +67,21 @@ static double bar_width(size_t n)
 	return n ? (double)(W - LEFT - RIGHT) / (double)n : 0;
 }
 
-static void rect(struct buf *b, double x, double y, double w, double h, const char *color)
+static void rect(struct buf *b, double x, double y, double w, double h, const char *color, int partial)
 {
-	buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">", x, y, w > 1.5 ? w - 1 : w,
-		   h, color);
+	buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"%s>", x, y, w > 1.5 ? w - 1 : w,
+		   h, color,
+		   partial ? " fill-opacity=\"0.35\" stroke=\"#5f6368\" stroke-dasharray=\"3 2\" class=\"partial\"" : "");
 }
 
-void svg_bars(struct buf *b, const char *const *weeks, const double *values, size_t n, const char *label)
+void svg_swatch(struct buf *b, const char *color)
+{
+	buf_printf(b, "<svg width=\"10\" height=\"10\" aria-hidden=\"true\"><rect width=\"10\" height=\"10\" fill=\"%s\"/></svg> ",
+		   color);
+}
+
+void svg_bars(struct buf *b, const char *const *weeks, const double *values, const int *partial, size_t n,
+	      const char *label)
 {
 	double max = 0;
 	for (size_t i = 0; i < n; i++)
@@ -85,16 +93,18 @@ void svg_bars(struct buf *b, const char *const *weeks, const double *values, siz
 	double bw = bar_width(n), plot = H - BOTTOM - TOP;
 	for (size_t i = 0; i < n; i++) {
 		double h = max > 0 ? values[i] / max * plot : 0;
-		rect(b, LEFT + bw * (double)i, H - BOTTOM - h, bw, h, PALETTE[0]);
+		int part = partial && partial[i];
+		rect(b, LEFT + bw * (double)i, H - BOTTOM - h, bw, h, PALETTE[0], part);
 		svg_number(num, values[i]);
 		buf_puts(b, "<title>week of ");
 		buf_html_str(b, weeks[i]);
-		buf_printf(b, ": %s %s (%.0f)</title></rect>", num, label, values[i]);
+		buf_printf(b, ": %s %s (%.0f)%s</title></rect>", num, label, values[i], part ? ", partial week" : "");
 	}
 	buf_puts(b, "</svg>");
 }
 
-void svg_shares(struct buf *b, const char *const *weeks, const struct series *s, size_t ns, size_t n)
+void svg_shares(struct buf *b, const char *const *weeks, const int *partial, const struct series *s, size_t ns,
+		size_t n)
 {
 	open_svg(b, "shares per week");
 	axes(b, weeks, n, "100%");
@@ -105,13 +115,16 @@ void svg_shares(struct buf *b, const char *const *weeks, const struct series *s,
 			double h = s[k].values[i] * plot;
 			if (h <= 0)
 				continue;
+			if (h < 2)
+				h = 2;
 			y -= h;
-			rect(b, LEFT + bw * (double)i, y, bw, h, s[k].color);
+			rect(b, LEFT + bw * (double)i, y, bw, h, s[k].color, partial && partial[i]);
 			buf_puts(b, "<title>");
 			buf_html_str(b, s[k].name);
 			buf_puts(b, ", week of ");
 			buf_html_str(b, weeks[i]);
-			buf_printf(b, ": %.1f%%</title></rect>", s[k].values[i] * 100);
+			buf_printf(b, ": %.3g%%%s</title></rect>", s[k].values[i] * 100,
+				   partial && partial[i] ? ", partial week" : "");
 		}
 	}
 	buf_puts(b, "</svg>");
@@ -132,4 +145,40 @@ void svg_spark(struct buf *b, const double *values, size_t n)
 		buf_printf(b, "%s%.1f,%.1f", i ? " " : "", x, y);
 	}
 	buf_puts(b, "\"/></svg>");
+}
+
+void svg_hbars(struct buf *b, const struct svg_hbar *rows, size_t n, const char *a_label, const char *b_label)
+{
+	const int row = 30, label = 90, value = 96, width = W - label - value;
+	int h = (int)n * row + 18;
+	buf_printf(b, "<svg class=\"chart hbars\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"",
+		   W, h, W, h);
+	buf_html_str(b, a_label);
+	buf_puts(b, " and ");
+	buf_html_str(b, b_label);
+	buf_puts(b, "\">");
+	buf_printf(b, "<rect x=\"%d\" y=\"2\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"11\" class=\"xl\">",
+		   label, PALETTE[0], label + 14);
+	buf_html_str(b, a_label);
+	buf_printf(b, "</text><rect x=\"%d\" y=\"2\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"11\" class=\"xl\">",
+		   label + 140, PALETTE[1], label + 154);
+	buf_html_str(b, b_label);
+	buf_puts(b, "</text>");
+	for (size_t i = 0; i < n; i++) {
+		int y = 18 + (int)i * row;
+		buf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"yl\">", label - 6, y + 15);
+		buf_html_str(b, rows[i].name);
+		buf_puts(b, "</text>");
+		const double v[2] = {rows[i].a, rows[i].b};
+		for (int k = 0; k < 2; k++) {
+			if (v[k] < 0)
+				continue;
+			double len = v[k] * width;
+			buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"11\" fill=\"%s\"/>", label, y + 2 + k * 12,
+				   len > 0 && len < 2 ? 2 : len, PALETTE[k]);
+			buf_printf(b, "<text x=\"%.1f\" y=\"%d\" class=\"xl\">%.1f%%</text>", label + len + 4, y + 12 + k * 12,
+				   v[k] * 100);
+		}
+	}
+	buf_puts(b, "</svg>");
 }

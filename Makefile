@@ -19,7 +19,7 @@ SHIM_SRC += shim/arch/builtins.c
 # Opening beneath the telem directory (shared: the tools walk it the same way).
 SHIM_SHARED += shim/beneath.c
 SHIM_SHARED += shim/countername.c
-SHIM_SRC += shim/counter_api.c shim/callsite_x86_64.c shim/callsite_aarch64.c
+SHIM_SRC += shim/counter_api.c shim/callsite_x86_64.c shim/callsite_aarch64.c shim/callsite_i386.c
 SHIM_HDR = $(wildcard shim/*.h)
 SHIM_HDR += $(wildcard shim/arch/*.h)
 

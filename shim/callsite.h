@@ -19,6 +19,8 @@ struct caller_regs {
 #elif defined(__aarch64__)
 	uint64_t x19_x30[12];
 	uint64_t sp, pc;
+#elif defined(__i386__)
+	uint32_t ebx, ebp, esi, edi, sp, pc;
 #endif
 };
 
@@ -39,6 +41,11 @@ static inline void callsite_context(ucontext_t *uc, const struct caller_regs *r)
 		uc->uc_mcontext.regs[19 + i] = r->x19_x30[i];
 	uc->uc_mcontext.sp = r->sp;
 	uc->uc_mcontext.pc = r->pc;
+#elif defined(__i386__)
+	greg_t *g = uc->uc_mcontext.gregs;
+	g[REG_EBX] = (greg_t)r->ebx, g[REG_EBP] = (greg_t)r->ebp;
+	g[REG_ESI] = (greg_t)r->esi, g[REG_EDI] = (greg_t)r->edi;
+	g[REG_ESP] = (greg_t)r->sp, g[REG_EIP] = (greg_t)r->pc;
 #endif
 }
 

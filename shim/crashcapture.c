@@ -75,7 +75,7 @@ static void module_soname(struct crash_module *m, const ElfW(Dyn) *dyn)
 		strtab += m->bias;
 	if (strtab < m->start || strtab + soname >= m->end)
 		return;
-	const char *s = (const char *)(strtab + soname);
+	const char *s = (const char *)(uintptr_t)(strtab + soname);
 	size_t n = 0;
 	while (n < sizeof m->soname - 1 && strtab + soname + n < m->end && s[n])
 		n++;

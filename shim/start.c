@@ -277,7 +277,13 @@ static void follow_week(void)
 		return;
 	struct counter_file old = telem.file;
 	telem.today = day;
-	if (telem_open_today() < 0) {
+	unsigned euid = (unsigned)auxv_value(AT_EUID);
+	enum dir_problem why;
+	int dirfd = mode_dir_open(telem.dir, euid, &why);
+	counter_file_defer_close(dirfd); /* closed with the new file's descriptor */
+	int opened = dirfd >= 0 ? telem_open_today(dirfd, euid) : -1;
+	counter_file_defer_close(-1);
+	if (opened < 0) {
 		telem.file = old;
 		telem_debug("the week ended and the new day's counter file cannot be opened", 0);
 	}

@@ -23,6 +23,6 @@
 /* The record's layout is the same on every CPU (uint64_t fields aligned
  * to 8 even where the ABI aligns them to 4), so one telem reads them all. */
 _Static_assert(sizeof(struct crash_header) == 680, "crash_header layout differs between CPUs");
-_Static_assert(sizeof(struct crash_module) == 304, "crash_module layout differs between CPUs");
+_Static_assert(sizeof(struct crash_module) == 368, "crash_module layout differs between CPUs");
 
 #endif

@@ -177,6 +177,9 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/telem.1 $(DESTDIR)$(PREFIX)/share/man/man1/telem-collector.1
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man7/libtelem.7
 	rm -f $(DESTDIR)$(BASH_COMPLETION_DIR)/telem
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man8/telem-collector.8 $(DESTDIR)$(PREFIX)/share/man/man3/telem_counter.3
+	rm -f $(DESTDIR)$(PREFIX)/share/telem/collector-config.json $(DESTDIR)$(PREFIX)/include/telem/counter.h
+	-rmdir $(DESTDIR)$(PREFIX)/share/telem $(DESTDIR)$(PREFIX)/include/telem 2>/dev/null
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/telem
 .PHONY: install-completion uninstall
 # The collector's man page and example upload config (collector helper).

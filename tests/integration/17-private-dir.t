@@ -237,7 +237,7 @@ chmod -R a+rX "$SRV"
 yesterday=$(date -u -d yesterday +%F)
 as $A sh -c "mkdir -m 700 -p '$D/local' && echo 'on 2020-01-01' >'$D/mode' && echo '$URL' >'$D/upload.server' && \
 	echo 'MY_SECRET=hunter2' >'$HA/secret.txt' && chmod 600 '$HA/secret.txt' && ln -s '$HA/secret.txt' '$D/local/$yesterday.json' && \
-	echo '{\"Version\":\"v1\",\"Programs\":[]}' >'$D/upload.config.json'"
+	echo '{\"Version\":\"v1\",\"GOOS\":[\"linux\"],\"GOARCH\":[\"amd64\"],\"Programs\":[]}' >'$D/upload.config.json'"
 rc=0
 as $A HOME="$HA" TELEM_DIR="$D" TELEM_SERVER="$URL" "$TELEM" upload >"$SRV/out" 2>&1 || rc=$?
 okc "! grep -rqs hunter2 '$SRV' --exclude=out" "a report that is a symlink to ~/secret.txt is never sent"

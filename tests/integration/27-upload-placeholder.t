@@ -21,7 +21,8 @@ one_week() {
 	friday_telem_dir "on 2024-06-01"
 	"$RUN" "$(new_dir)" "$W" 0 LD_PRELOAD="$SHIM" TELEM_DIR="$TELEM_DIR" TELEM_TEST_NOW=$T0 -- ./plugapp
 	TELEM_TEST_NOW=$T0 "$TELEM" crashes --json >"$W/crashes" 2>&1
-	echo '{"Version": "v1", "GOOS": ["linux"], "GOARCH": ["amd64", "arm64"], "Programs": [{"Name": "plugapp",
+	echo '{"Version": "v1", "GOOS": ["linux"], "GOARCH": ["amd64", "arm64"], "GoVersion": ["'"$RUNTIME"'"],
+ "Programs": [{"Name": "plugapp", "Versions": ["'"$(build_id "$W/plugapp")"'"],
  "Stacks": [{"Name": "crash/crash", "Rate": 1, "Depth": 16}]'"$1"'}]}' >"$TELEM_DIR/upload.config.json"
 	TELEM_TEST_NOW=$LATER "$TELEM" report >"$W/report.out" 2>&1
 }

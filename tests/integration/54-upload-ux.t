@@ -13,7 +13,7 @@ need_built "$PROG/exit7"
 W=$(new_dir)
 CONFIG=$W/config.json
 echo '{"Version": "ux-1", "GOOS": ["linux"], "GOARCH": ["amd64", "arm64", "386"], "SampleRate": 1,
- "Programs": [{"Name": "exit7", "Counters": [{"Name": "exit7/invocations", "Rate": 1}]}]}' >"$CONFIG"
+ "GoVersion": ["'"$RUNTIME"'"], "Programs": [{"Name": "exit7", "Versions": ["'"$EXIT7_ID"'"], "Counters": [{"Name": "exit7/invocations", "Rate": 1}]}]}' >"$CONFIG"
 SRV=$W/srv
 start_server "$SRV" ok --config "$CONFIG"
 fresh() { # a new TELEM_DIR; the day's upload token in place (no background upload from the shim)

@@ -32,6 +32,7 @@ expected() {
 	dump_json | python3 -c '
 import json, sys
 out = {}
+units = {}
 for f in json.load(sys.stdin):
     prog, ver = f["meta"]["Program"], f["meta"]["Version"]
     for name, n in f["counters"].items():
@@ -44,11 +45,15 @@ for f in json.load(sys.stdin):
             if ":" in name:
                 labels.append(("bucket", name.split(":", 1)[1]))
             key = ("telem_counter", tuple(labels))
-            if ":" not in name and name.endswith("-ms"): # sums of milliseconds: seconds, the base unit
+            if ":" not in name and name.endswith(("-ms", "-us")): # time sums: seconds, the base unit
                 key = ("telem_seconds_total", (("program", prog), ("version", ver), ("counter", name[:-3])))
+                units[key] = 1000 if name.endswith("-ms") else 1000000
         out[key] = out.get(key, 0) + n
-value = lambda m, n: "%.3f" % (n / 1000) if m == "telem_seconds_total" else "%d" % n
-lines = ["%s{%s} %s" % (m, ",".join("%s=%s" % (k, json.dumps(v)) for k, v in sorted(labels)), value(m, n))
+def value(key, n):
+    if key[0] != "telem_seconds_total":
+        return "%d" % n
+    return "%.6f" % (n / units[key])
+lines = ["%s{%s} %s" % (m, ",".join("%s=%s" % (k, json.dumps(v)) for k, v in sorted(labels)), value((m, labels), n))
          for (m, labels), n in out.items()]
 print("\n".join(sorted(lines)))
 '
@@ -74,7 +79,7 @@ for line in open(sys.argv[1]):
             labels.append((k, v))
     value = float(m.group(3))
     import json
-    shown = "%.3f" % value if m.group(1) == "telem_seconds_total" else "%d" % value
+    shown = "%.6f" % value if m.group(1) == "telem_seconds_total" else "%d" % value
     rows.append("%s{%s} %s" % (m.group(1), ",".join("%s=%s" % (k, json.dumps(v)) for k, v in sorted(labels)), shown))
 for r in sorted(rows):
     print(r)

@@ -24,8 +24,8 @@ libc=$(getconf GNU_LIBC_VERSION 2>/dev/null | sed 's/^glibc /glibc/')
 ci_vars="CI GITHUB_ACTIONS GITLAB_CI JENKINS_URL BUILDKITE CIRCLECI TRAVIS TF_BUILD TEAMCITY_VERSION BUILD_NUMBER"
 
 config() { # NAME-TELEM-RULE: the exit7 config plus, when given, a "telem" rule
-	echo '{"Version": "f1", "GOOS": ["linux"], "GOARCH": ["amd64", "arm64", "386"], "Programs": [{"Name": "exit7",
- "Counters": [{"Name": "exit7/invocations", "Rate": 1}]}'"${1:+, $1}"']}' >"$TELEM_DIR/upload.config.json"
+	echo '{"Version": "f1", "GOOS": ["linux"], "GOARCH": ["amd64", "arm64", "386"], "GoVersion": ["'"$RUNTIME"'"],
+ "Programs": [{"Name": "exit7", "Versions": ["'"$EXIT7_ID"'"], "Counters": [{"Name": "exit7/invocations", "Rate": 1}]}'"${1:+, $1}"']}' >"$TELEM_DIR/upload.config.json"
 }
 report() { # [VAR=VALUE...]: the week's reports, with no CI variable but those given
 	(for v in $ci_vars; do unset "$v"; done
@@ -47,7 +47,7 @@ report
 is "$(telem_of "$TELEM_DIR/local/local.$WEEK.json") $(telem_of "$TELEM_DIR/local/$WEEK.json")" "none none" \
 	"without a 'telem' rule in the config, no reporter facts"
 
-RULE='{"Name": "telem", "Counters": [{"Name": "telem/arch:{amd64,arm64,386}", "Rate": 1},
+RULE='{"Name": "telem", "Versions": ["devel"], "Counters": [{"Name": "telem/arch:{amd64,arm64,386}", "Rate": 1},
  {"Name": "telem/libc:{glibc2.36,glibc2.39,musl}", "Rate": 1}, {"Name": "telem/os:{debian,ubuntu,'"$os_id"'}", "Rate": 1},
  {"Name": "telem/env:{ci,interactive}", "Rate": 1}]}'
 friday_telem_dir "on 2024-06-01"

@@ -178,45 +178,49 @@ static int libc_sigaction(int sig, const struct sigaction *act, struct sigaction
 	return f(sig, act, old);
 }
 
-/* What glibc's sigaction writes of an old action: four fields, eight bytes
- * of the mask (the rest of the caller's sa_mask stays as it was). */
-static void report(struct sigaction *out, void *handler, unsigned long flags, unsigned long mask,
-		   void (*restorer)(void))
+/* The host's view of an old action: libc wrote old from the kernel's (the
+ * mask's every byte as libc writes it); the handler and telem's added flags
+ * are the host's again, and an action the host never touched reads as the
+ * kernel held it before telem's start. */
+static void host_view(struct sigaction *old, const struct host_action *prev)
 {
-	out->sa_handler = (sighandler_t)handler;
-	bytes_copy(&out->sa_mask, &mask, sizeof mask);
-	out->sa_flags = (int)flags;
-	out->sa_restorer = restorer;
+	if (prev->pristine) {
+		old->sa_handler = (sighandler_t)prev->initial.handler;
+		bytes_copy(&old->sa_mask, &prev->initial.mask, sizeof prev->initial.mask);
+		old->sa_flags = (int)prev->initial.flags;
+		old->sa_restorer = prev->initial.restorer;
+		return;
+	}
+	old->sa_handler = (sighandler_t)prev->handler;
+	old->sa_flags &= ~(int)prev->forced;
 }
 
 EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	if (!virtual(sig))
 		return libc_sigaction(sig, act, old);
-	struct sigaction k, kold;
-	if (act) {
-		k = *act;
-		if (act->sa_handler != SIG_IGN) {
+	struct sigaction want, k;
+	if (act) { /* act and old may be one struct */
+		want = *act;
+		k = want;
+		if (want.sa_handler != SIG_IGN) {
 			k.sa_sigaction = (void (*)(int, siginfo_t *, void *))telem_signal_entry;
-			k.sa_flags |= (int)added_flags((void *)act->sa_handler);
+			k.sa_flags |= (int)added_flags((void *)want.sa_handler);
 		}
 	}
-	int rc = libc_sigaction(sig, act ? &k : 0, &kold);
+	struct host_action *h = &signals_host[sig], prev = *h;
+	int rc = libc_sigaction(sig, act ? &k : 0, old);
 	if (rc != 0)
 		return rc;
-	struct host_action *h = &signals_host[sig], prev = *h;
-	if (act) { /* before old is written: act and old may be one struct */
-		h->handler = (void *)act->sa_handler;
-		h->flags = (unsigned long)(unsigned)act->sa_flags;
-		bytes_copy(&h->mask, &act->sa_mask, sizeof h->mask);
-		h->forced = (unsigned long)(unsigned)(k.sa_flags & ~act->sa_flags);
+	if (act) {
+		h->handler = (void *)want.sa_handler;
+		h->flags = (unsigned long)(unsigned)want.sa_flags;
+		bytes_copy(&h->mask, &want.sa_mask, sizeof h->mask);
+		h->forced = (unsigned long)(unsigned)(k.sa_flags & ~want.sa_flags);
 		h->pristine = 0;
 	}
-	if (old && prev.pristine)
-		report(old, prev.initial.handler, prev.initial.flags, prev.initial.mask, prev.initial.restorer);
-	else if (old)
-		report(old, prev.handler, (unsigned long)(unsigned)kold.sa_flags & ~prev.forced,
-		       *(unsigned long *)(void *)&kold.sa_mask, kold.sa_restorer);
+	if (old)
+		host_view(old, &prev);
 	return 0;
 }
 

@@ -140,10 +140,19 @@ static void record_now(void *p)
 	crash_capture2(CRASH_SIGNAL, a->sig, a->si, a->uc, a->exit_code, a->sp2);
 }
 
+static int on_telem_stack(void);
+
+/* On telem's own alternate stack already, or else (the host's alternate
+ * stack, the thread's stack) on the recording stack. Staying where we are
+ * when we can keeps valgrind, which takes a short jump of the stack pointer
+ * for a frame pushed or popped, from marking our data unaddressable. */
 static void record(int sig, siginfo_t *si, ucontext_t *uc, int exit_code, uint64_t sp2)
 {
 	struct record_args a = {sig, exit_code, si, uc, sp2};
-	deliver_call_on_stack(record_now, &a, record_stack + sizeof record_stack);
+	if (on_telem_stack())
+		record_now(&a);
+	else
+		deliver_call_on_stack(record_now, &a, record_stack + sizeof record_stack);
 }
 
 /* Claims the recording for this thread; 0 when another one has it. */

@@ -13,6 +13,8 @@
  *                           (FLAGS nodefer): prints and aborts
  *   sig_host inhandler      a fault inside the host's own SIGTRAP handler
  *   sig_host resume N       N faults, each resolved by the handler (mprotect and return)
+ *   sig_host wait           prints "ready PID", then waits in wait_3 < wait_2 < wait_1 < main
+ *                           for a signal sent from outside
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -368,6 +370,25 @@ static int resume(long n)
 	return 0;
 }
 
+static __attribute__((noinline)) void wait_3(void)
+{
+	char line[32];
+	snprintf(line, sizeof line, "ready %d\n", (int)getpid());
+	say(line);
+	for (;;)
+		pause();
+}
+static __attribute__((noinline)) void wait_2(void)
+{
+	wait_3();
+	__asm__ volatile("");
+}
+static __attribute__((noinline)) void wait_1(void)
+{
+	wait_2();
+	__asm__ volatile("");
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, 0, _IOLBF, 0);
@@ -389,6 +410,10 @@ int main(int argc, char **argv)
 		return nested_case(!strcmp(a, "nodefer"));
 	if (!strcmp(m, "inhandler"))
 		return inhandler();
+	if (!strcmp(m, "wait")) {
+		wait_1();
+		return 0;
+	}
 	if (!strcmp(m, "resume"))
 		return resume(atol(a));
 	fprintf(stderr, "usage: sig_host MODE [ARG]\n");

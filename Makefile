@@ -12,7 +12,8 @@ SHIM_CFLAGS = $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden \
 	-fno-tree-loop-distribute-patterns -fno-stack-protector
 SHIM_SHARED = shim/counterfile.c shim/counterparse.c shim/week.c shim/mode.c \
 	shim/identity.c shim/names.c
-SHIM_SRC = $(filter-out shim/counterparse.c,$(SHIM_SHARED)) shim/libc.c shim/today.c shim/signals.c shim/deliver.c shim/crashcapture.c shim/threads.c shim/trigger.c shim/start.c
+SHIM_SRC = $(filter-out shim/counterparse.c,$(SHIM_SHARED)) shim/libc.c shim/today.c shim/signals.c shim/crashcapture.c shim/threads.c shim/trigger.c shim/start.c
+SHIM_SRC += shim/crashpath.c shim/faultguard.c shim/deliver_x86_64.c shim/deliver_aarch64.c shim/deliver_i386.c
 SHIM_SRC += shim/musl.c
 SHIM_SRC += shim/sanitizers.c
 SHIM_SRC += shim/arch/builtins.c

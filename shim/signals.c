@@ -1,20 +1,20 @@
-/* Fatal signals: capture that survives the host's own handlers.
+/* The host's view of its fatal signals, and the kernel's.
  *
- * Our handler is installed at start for the signals below and stays at the
- * kernel; sigaction/signal/sigset/bsd_signal/sysv_signal are interposed so
- * the host's choices go into a table of virtual dispositions instead. When a
- * fatal signal arrives we run exactly what the host chose:
- *   - its handler: called with its mask and flags; if it returns, the fault
- *     was resolved (the JVM way) and nothing is recorded. If it exits
- *     instead (GCC's "internal compiler error", exit 4), signals_exit_check
- *     records the fault's context from inside the exit.
- *   - the default action: record, restore the default at the kernel, and
- *     let the signal kill us exactly as it would have (same signal, core).
- * Everything that runs in the handler is async-signal-safe. */
+ * One rule: what the kernel holds for each of the seven signals is what the
+ * host asked for (SIG_IGN, the flags, the mask), except that telem's entry
+ * stands where the host asked for SIG_DFL or a handler, with SA_SIGINFO
+ * added (telem needs the siginfo) and, for SIG_DFL, SA_ONSTACK (a stack
+ * overflow must reach telem). What the host reads back is exactly what libc
+ * would report: the kernel's answer with the host's handler in place of
+ * ours and the added flags taken out. In a vfork child every call goes
+ * straight to libc: the child shares our memory, not the kernel's table.
+ *
+ * The interposed functions (sigaction, signal, bsd_signal, sysv_signal,
+ * sigset, sigaltstack) may be called before telem's start, from any thread:
+ * until signals_install has run they are libc's. */
 #define _GNU_SOURCE
 #include "signals.h"
 
-#include "arch/regs.h"
 #include "bytes.h"
 #include "crashcapture.h"
 #include "deliver.h"
@@ -22,7 +22,8 @@
 #include "sys.h"
 
 #define EXPORT __attribute__((visibility("default")))
-#define ALT_STACK_SIZE (256u << 10)
+#define ALT_STACK_SIZE (64u << 10)
+#define SA_INTERRUPT_FLAG 0x20000000 /* glibc's sysv_signal passes it; the kernel drops it */
 
 static const struct {
 	int sig;
@@ -33,45 +34,10 @@ static const struct {
 };
 #define N_FATAL (sizeof fatal / sizeof fatal[0])
 
-static int installed;               /* our handler is at the kernel */
-static struct sigaction host[NSIG]; /* what the host believes is installed */
-static int crashing_tid;            /* the one thread recording a crash */
-
-/* The fault a host handler is handling, for signals_exit_check: the host
- * handler runs in the frame at `frame`; an exit called from inside it runs
- * deeper on the same stack. */
-static struct {
-	int tid, sig;
-	siginfo_t *si;
-	ucontext_t *uc;
-	char *frame; /* NULL while a handler is called directly (call_host) */
-	uint32_t seal; /* hash of the frame's siginfo copy, see still_in_host */
-} in_host;
-
-static int gettid_raw(void) { return (int)sys_call0(SYS_gettid); }
-
-/* Async-signal-safe. The siginfo copy lies at the top of the frame built
- * for the host, right below the interrupted stack pointer. A host handler
- * that returned or jumped away leaves that memory to the code that runs
- * next, which overwrites it; one still running (or exiting) has not. */
-static uint32_t seal_of(const siginfo_t *si)
-{
-	return cf_hash((const char *)si, sizeof *si) | 1u << 31;
-}
-
-/* Async-signal-safe: this thread is, by all signs, still inside the host
- * handler of the last fault: same thread, deeper on the same stack, frame
- * untouched. */
-static int still_in_host(void)
-{
-	int tid = __atomic_load_n(&in_host.tid, __ATOMIC_ACQUIRE);
-	if (tid == 0 || tid != gettid_raw())
-		return 0;
-	if (!in_host.frame)
-		return 1; /* called directly from our handler: cleared on return */
-	char here;
-	return &here < in_host.frame && in_host.frame - &here < (1 << 20) && seal_of(in_host.si) == in_host.seal;
-}
+struct host_action signals_host[SIGNALS_MAX];
+__thread struct thread_stacks signals_stacks __attribute__((tls_model("initial-exec")));
+int signals_recording;
+static unsigned long virtual_mask; /* bit sig-1: telem's entry may be at the kernel for sig */
 
 const char *signals_name(int sig)
 {
@@ -81,141 +47,89 @@ const char *signals_name(int sig)
 	return 0;
 }
 
-static int ours(int sig) { return installed && sig > 0 && sig < NSIG && signals_name(sig); }
+int signals_installed(void) { return signals_recording; }
 
-
-/* sigaddset without libc: the shim imports nothing (each import costs a
- * version check and a lookup in every host). Signals 1..64 sit in the
- * first word, which is all the kernel reads (NSIG / 8 bytes). */
-static void mask_add(sigset_t *set, int sig)
+/* Whether sig's disposition is virtual here: installed, one of ours, and
+ * not in a vfork child. */
+static int virtual(int sig)
 {
-	((unsigned long *)(void *)set)[(sig - 1) / (8 * sizeof(unsigned long))] |=
-		1UL << ((sig - 1) % (8 * sizeof(unsigned long)));
+	return sig > 0 && sig < SIGNALS_MAX && ((virtual_mask >> (sig - 1)) & 1) && !telem_in_vfork;
 }
 
-static void set_mask(int how, const sigset_t *set, sigset_t *old)
+/* Async-signal-safe: rt_sigaction itself (the kernel's struct, 8-byte mask). */
+int signals_kernel_action(int sig, const struct kernel_sigaction *act, struct kernel_sigaction *old)
 {
-	sys_call4(SYS_rt_sigprocmask, how, set, old, NSIG / 8);
+	return (int)sys_call4(SYS_rt_sigaction, sig, act, old, 8);
 }
 
-/* The kernel's struct sigaction. Installing through the raw system call
- * instead of libc's sigaction saves a symbol lookup and ~150 instructions
- * a signal in every host process. */
-struct kernel_sigaction {
-	void *handler;
-	unsigned long flags;
-	void (*restorer)(void);
-	uint64_t mask; /* the kernel reads 8 bytes on every CPU */
-};
+/* ---- start ---- */
 
-#if defined(__x86_64__)
-#define SA_RESTORER_FLAG 0x04000000
-#define RESTORER telem_restore_rt
-#else
-#define SA_RESTORER_FLAG 0
-#define RESTORER 0
-#endif
+static char main_alt_stack[ALT_STACK_SIZE] __attribute__((aligned(64)));
 
-/* Async-signal-safe. */
-static int kernel_sigaction(int sig, void *handler, unsigned long flags, struct kernel_sigaction *old)
+void signals_thread_stack(void *base, size_t size)
 {
-	struct kernel_sigaction act = {handler, flags | SA_RESTORER_FLAG, RESTORER, 0};
-	return (int)sys_call4(SYS_rt_sigaction, sig, &act, old, sizeof act.mask);
+	signals_stacks.ours = base;
+	signals_stacks.size = size;
+	signals_stacks.host_has = 0;
 }
 
-/* Async-signal-safe. Makes sig's kernel disposition the default again. */
-static void restore_default(int sig) { kernel_sigaction(sig, SIG_DFL, 0, 0); }
-
-/* Async-signal-safe. A synchronous fault re-executes the faulting
- * instruction when we return, and faults again into the default action;
- * anything sent (raise, kill, abort) or a trap that moved past its
- * instruction is sent again. */
-static void die_as_before(int sig, const siginfo_t *si)
+/* One system call: ours goes in, and if the host had set one before our
+ * start (a constructor), it goes back. */
+static void main_thread_stack(void)
 {
-	restore_default(sig);
-	int sent = si->si_code <= 0 || sig == SIGTRAP || sig == SIGABRT || sig == SIGSYS;
-	if (sent) {
-		sigset_t one = {{0}};
-		mask_add(&one, sig);
-		set_mask(SIG_UNBLOCK, &one, 0);
-		sys_call3(SYS_tgkill, sys_getpid(), gettid_raw(), sig);
-	}
-}
-
-/* Async-signal-safe. Records a crash once for the whole process; sp2, when
- * set, is a second stack worth copying (see crashrecord.h). */
-static void record_crash(int sig, siginfo_t *si, ucontext_t *uc, int exit_code, uint64_t sp2)
-{
-	telem_count2("signal:", signals_name(sig), 1);
-	crash_capture2(CRASH_SIGNAL, sig, si, uc, exit_code, sp2);
-}
-
-static uint64_t sp_of(const ucontext_t *uc) { return arch_sp(uc); }
-
-/* Async-signal-safe. Calls the host's handler as the kernel would have. */
-static void call_host(int sig, siginfo_t *si, ucontext_t *uc, struct sigaction *h)
-{
-	struct sigaction act = *h;
-	sigset_t mask = act.sa_mask, old;
-	if (!(act.sa_flags & SA_NODEFER))
-		mask_add(&mask, sig);
-	set_mask(SIG_BLOCK, &mask, &old);
-	int tid = gettid_raw();
-	in_host.sig = sig, in_host.si = si, in_host.uc = uc, in_host.frame = (char *)&act; /* as deliver_to_host's frame */
-	in_host.seal = seal_of(si);
-	__atomic_store_n(&in_host.tid, tid, __ATOMIC_RELEASE);
-	if (act.sa_flags & SA_SIGINFO)
-		act.sa_sigaction(sig, si, uc);
-	else
-		act.sa_handler(sig);
-	__atomic_store_n(&in_host.tid, 0, __ATOMIC_RELEASE);
-	set_mask(SIG_SETMASK, &old, 0);
-}
-
-/* Async-signal-safe: the handler itself. */
-static void on_fatal_signal(int sig, siginfo_t *si, void *ctx)
-{
-	ucontext_t *uc = ctx;
-	struct sigaction *h = &host[sig];
-	int synchronous = si->si_code > 0;
-	if (h->sa_handler != SIG_DFL && h->sa_handler != SIG_IGN) {
-		struct sigaction act = *h;
-		struct delivery d;
-		int rc = deliver_to_host(sig, si, uc, &act, &d);
-		if (rc != -1 && (act.sa_flags & SA_RESETHAND)) {
-			h->sa_handler = SIG_DFL;
-			h->sa_flags &= ~SA_SIGINFO;
-		}
-		if (rc == 0) {
-			in_host.sig = sig, in_host.si = d.si, in_host.uc = d.uc, in_host.frame = d.frame;
-			in_host.seal = seal_of(d.si);
-			__atomic_store_n(&in_host.tid, gettid_raw(), __ATOMIC_RELEASE);
-			return; /* into the host's handler, as the kernel would have */
-		}
-		if (rc == -2) {
-			call_host(sig, si, uc, &act);
-			return;
-		}
-	}
-	if (h->sa_handler == SIG_IGN && !synchronous)
-		return; /* the kernel ignores a sent signal; a fault cannot be ignored */
-	int tid = gettid_raw(), none = 0;
-	if (!__atomic_compare_exchange_n(&crashing_tid, &none, tid, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		if (none != tid) { /* another thread is recording: give it a moment, then die */
-			struct timespec wait = {0, 200 * 1000 * 1000};
-			sys_call2(SYS_nanosleep, &wait, 0);
-		}
-		die_as_before(sig, si); /* also a fault inside our own recording */
+	stack_t ss = {.ss_sp = main_alt_stack, .ss_size = ALT_STACK_SIZE, .ss_flags = 0}, old;
+	if (sys_call2(SYS_sigaltstack, &ss, &old) != 0)
+		return;
+	if (!(old.ss_flags & SS_DISABLE)) {
+		sys_call2(SYS_sigaltstack, &old, 0);
+		signals_thread_stack(main_alt_stack, ALT_STACK_SIZE);
+		signals_stacks.host_has = 1;
 		return;
 	}
-	/* A host handler that gives up and re-raises (LLVM's way) may run on an
-	 * alternate stack: the interrupted stack of its fault goes along, so the
-	 * unwinder can go on through the signal frame, as gdb does. */
-	record_crash(sig, si, uc, -1, still_in_host() ? sp_of(in_host.uc) : 0);
-	die_as_before(sig, si);
+	signals_thread_stack(main_alt_stack, ALT_STACK_SIZE);
 }
 
-int signals_installed(void) { return installed; }
+/* The flags telem adds for a handler at the kernel. */
+static unsigned long added_flags(void *host_handler)
+{
+	return SA_SIGINFO | (host_handler == SIG_DFL ? SA_ONSTACK : 0);
+}
+
+static void install_one(int sig)
+{
+	struct kernel_sigaction old;
+	struct host_action *h = &signals_host[sig];
+	if (signals_kernel_action(sig, 0, &old) != 0)
+		return;
+	h->handler = old.handler, h->flags = old.flags, h->mask = old.mask, h->pristine = 1;
+	h->initial.handler = old.handler, h->initial.flags = old.flags;
+	h->initial.restorer = old.restorer, h->initial.mask = old.mask;
+	if (old.handler != SIG_IGN) { /* an inherited SIG_IGN stays SIG_IGN */
+		struct kernel_sigaction ours = old;
+		ours.handler = (void *)telem_signal_entry;
+		ours.flags |= added_flags(old.handler);
+		h->forced = ours.flags & ~old.flags;
+		if (!(ours.flags & DELIVER_SA_RESTORER) && DELIVER_SA_RESTORER) {
+			ours.flags |= DELIVER_SA_RESTORER;
+			ours.restorer = telem_restore_rt;
+		}
+		if (signals_kernel_action(sig, &ours, 0) != 0)
+			return;
+	}
+	virtual_mask |= 1ul << (sig - 1);
+}
+
+void signals_install(int crash)
+{
+	signals_recording = crash;
+	if (crash)
+		main_thread_stack();
+	for (size_t i = 0; i < N_FATAL; i++)
+		if (crash || fatal[i].sig == SIGBUS)
+			install_one(fatal[i].sig);
+}
+
+/* ---- exit ---- */
 
 /* GCC's compilers proper exit 4 after an internal compiler error. */
 static const char ice_programs[] =
@@ -235,12 +149,11 @@ static void record_ice(int status)
 
 int signals_exit_check(int status)
 {
-	if (!installed)
+	if (!signals_recording)
 		return 0;
-	if (still_in_host()) {
-		int none = 0, tid = in_host.tid;
-		if (__atomic_compare_exchange_n(&crashing_tid, &none, tid, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-			record_crash(in_host.sig, in_host.si, in_host.uc, status & 0xff, 0);
+	char here;
+	if (crashpath_in_host((uintptr_t)&here, 1)) {
+		crashpath_record_in_host(status & 0xff);
 		return 1;
 	}
 	if (ice_exit(status)) {
@@ -250,119 +163,159 @@ int signals_exit_check(int status)
 	return 0;
 }
 
-/* Async-signal-safe. A record taken outside the fatal-signal path (a bug
- * record, counter_api.c) takes the same one-recorder-at-a-time claim that
- * crash_capture needs; 0 when a crash (or another record) is being written. */
-int signals_claim_recorder(void)
-{
-	int none = 0;
-	return __atomic_compare_exchange_n(&crashing_tid, &none, gettid_raw(), 0, __ATOMIC_ACQ_REL,
-					   __ATOMIC_ACQUIRE);
-}
-
-void signals_release_recorder(void) { __atomic_store_n(&crashing_tid, 0, __ATOMIC_RELEASE); }
-
-/* The main thread's alternate stack lives in .bss: the dynamic linker maps
- * our .bss anyway, so it costs no system call, and untouched pages no memory. */
-static char main_alt_stack[ALT_STACK_SIZE] __attribute__((aligned(64)));
-
-static void alt_stack(void)
-{
-	stack_t ss = {.ss_sp = main_alt_stack, .ss_size = ALT_STACK_SIZE, .ss_flags = 0};
-	sys_call2(SYS_sigaltstack, &ss, 0);
-}
-
-void signals_install(void)
-{
-	alt_stack();
-	for (size_t i = 0; i < N_FATAL; i++) {
-		struct kernel_sigaction old;
-		int sig = fatal[i].sig;
-		if (kernel_sigaction(sig, (void *)on_fatal_signal, SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART,
-				     &old) < 0)
-			continue;
-		/* What was there before us (a handler set before main, or one
-		 * inherited as ignored) is what the host believes is installed. */
-		host[sig].sa_handler = old.handler;
-		host[sig].sa_flags = (int)(old.flags & ~(unsigned long)SA_RESTORER_FLAG);
-		bytes_copy(&host[sig].sa_mask, &old.mask, sizeof old.mask);
-	}
-	installed = 1;
-}
-
-/* ---- the interposed functions: the host's view of its dispositions ---- */
+/* ---- the interposed functions ---- */
 
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 typedef sighandler_t (*signal_fn)(int, sighandler_t);
 
-static void *real(const char *name)
+static int libc_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	void *f = libc_symbol(name);
-	return f;
+	static sigaction_fn f;
+	if (!f)
+		f = (sigaction_fn)libc_symbol("sigaction");
+	if (!f)
+		return -1;
+	return f(sig, act, old);
+}
+
+/* The host's view of an old action: libc wrote old from the kernel's (the
+ * mask's every byte as libc writes it); the handler and telem's added flags
+ * are the host's again, and an action the host never touched reads as the
+ * kernel held it before telem's start. */
+static void host_view(struct sigaction *old, const struct host_action *prev)
+{
+	if (prev->pristine) {
+		old->sa_handler = (sighandler_t)prev->initial.handler;
+		bytes_copy(&old->sa_mask, &prev->initial.mask, sizeof prev->initial.mask);
+		old->sa_flags = (int)prev->initial.flags;
+		old->sa_restorer = prev->initial.restorer;
+		return;
+	}
+	old->sa_handler = (sighandler_t)prev->handler;
+	old->sa_flags &= ~(int)prev->forced;
 }
 
 EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	if (!ours(sig)) {
-		static sigaction_fn f;
-		if (!f)
-			f = (sigaction_fn)real("sigaction");
-		if (!f)
-			return -1;
-		return f(sig, act, old);
+	if (!virtual(sig))
+		return libc_sigaction(sig, act, old);
+	struct sigaction want, k;
+	if (act) { /* act and old may be one struct */
+		want = *act;
+		k = want;
+		if (want.sa_handler != SIG_IGN) {
+			k.sa_sigaction = (void (*)(int, siginfo_t *, void *))telem_signal_entry;
+			k.sa_flags |= (int)added_flags((void *)want.sa_handler);
+		}
 	}
-	struct sigaction next = act ? *act : host[sig]; /* act and old may be one struct */
+	struct host_action *h = &signals_host[sig], prev = *h;
+	int rc = libc_sigaction(sig, act ? &k : 0, old);
+	if (rc != 0)
+		return rc;
+	if (act) {
+		h->handler = (void *)want.sa_handler;
+		h->flags = (unsigned long)(unsigned)want.sa_flags;
+		bytes_copy(&h->mask, &want.sa_mask, sizeof h->mask);
+		h->forced = (unsigned long)(unsigned)(k.sa_flags & ~want.sa_flags);
+		h->pristine = 0;
+	}
 	if (old)
-		*old = host[sig];
-	host[sig] = next;
+		host_view(old, &prev);
 	return 0;
 }
 
-/* signal(), bsd_signal(), sysv_signal() differ only in their flags. */
+/* glibc's signal() and bsd_signal(): SA_RESTART, the signal masked in its
+ * handler; sysv_signal(): SA_RESETHAND | SA_NODEFER. Through our sigaction,
+ * since glibc's call its internal one. */
 static sighandler_t set_handler(int sig, sighandler_t handler, int flags, const char *name)
 {
-	if (!ours(sig)) {
-		signal_fn f = (signal_fn)real(name);
+	if (!virtual(sig) || handler == SIG_ERR) {
+		signal_fn f = (signal_fn)libc_symbol(name);
 		return f ? f(sig, handler) : SIG_ERR;
 	}
-	sighandler_t old = host[sig].sa_handler;
-	struct sigaction act = {0};
+	struct sigaction act = {0}, old;
 	act.sa_handler = handler;
 	act.sa_flags = flags;
-	if (!(flags & SA_NODEFER)) /* glibc's signal() and bsd_signal() mask the signal itself */
-		mask_add(&act.sa_mask, sig);
-	host[sig] = act;
-	return old;
+	if (!(flags & SA_NODEFER))
+		((unsigned long *)(void *)&act.sa_mask)[0] = 1ul << (sig - 1);
+	return sigaction(sig, &act, &old) == 0 ? old.sa_handler : SIG_ERR;
 }
 
 EXPORT sighandler_t signal(int sig, sighandler_t h) { return set_handler(sig, h, SA_RESTART, "signal"); }
 EXPORT sighandler_t bsd_signal(int sig, sighandler_t h) { return set_handler(sig, h, SA_RESTART, "bsd_signal"); }
 EXPORT sighandler_t sysv_signal(int sig, sighandler_t h)
 {
-	return set_handler(sig, h, SA_RESETHAND | SA_NODEFER, "sysv_signal");
+	return set_handler(sig, h, SA_RESETHAND | SA_NODEFER | SA_INTERRUPT_FLAG, "sysv_signal");
 }
 EXPORT sighandler_t __sysv_signal(int sig, sighandler_t h)
 {
-	return set_handler(sig, h, SA_RESETHAND | SA_NODEFER, "__sysv_signal");
+	return set_handler(sig, h, SA_RESETHAND | SA_NODEFER | SA_INTERRUPT_FLAG, "__sysv_signal");
 }
 
-/* sigset: SIG_HOLD blocks the signal; a disposition unblocks it. The old
- * answer is SIG_HOLD when the signal was blocked, as glibc's. */
+static int blocked_in(const sigset_t *set, int sig)
+{
+	return (int)((((const unsigned long *)(const void *)set)[0] >> (sig - 1)) & 1);
+}
+
+/* sigset as glibc's (sysdeps/posix/sigset.c), through our sigaction. */
 EXPORT sighandler_t sigset(int sig, sighandler_t h)
 {
-	if (!ours(sig)) {
-		signal_fn f = (signal_fn)real("sigset");
+	if (!virtual(sig)) {
+		signal_fn f = (signal_fn)libc_symbol("sigset");
 		return f ? f(sig, h) : SIG_ERR;
 	}
 	sigset_t one = {{0}}, before;
-	mask_add(&one, sig);
-	set_mask(h == SIG_HOLD ? SIG_BLOCK : SIG_UNBLOCK, &one, &before);
-	int was_held = (((unsigned long *)(void *)&before)[0] >> (sig - 1)) & 1;
-	sighandler_t old = was_held ? SIG_HOLD : host[sig].sa_handler;
-	if (h != SIG_HOLD) {
-		struct sigaction act = {0};
-		act.sa_handler = h;
-		host[sig] = act;
+	((unsigned long *)(void *)&one)[0] = 1ul << (sig - 1);
+	struct sigaction act = {0}, old;
+	if (h == SIG_HOLD) {
+		if (sys_call4(SYS_rt_sigprocmask, SIG_BLOCK, &one, &before, 8) != 0)
+			return SIG_ERR;
+		if (blocked_in(&before, sig))
+			return SIG_HOLD;
+		return sigaction(sig, 0, &old) == 0 ? old.sa_handler : SIG_ERR;
 	}
-	return old;
+	act.sa_handler = h;
+	if (sigaction(sig, &act, &old) != 0)
+		return SIG_ERR;
+	if (sys_call4(SYS_rt_sigprocmask, SIG_UNBLOCK, &one, &before, 8) != 0)
+		return SIG_ERR;
+	return blocked_in(&before, sig) ? SIG_HOLD : old.sa_handler;
+}
+
+/* sigaltstack: the host sees the stack it set, SS_DISABLE when it set none
+ * (telem's is then at the kernel, hidden). A stack of the host's replaces
+ * ours at the kernel, so its SA_ONSTACK handlers run on it; disabling it
+ * puts ours back. */
+EXPORT int sigaltstack(const stack_t *ss, stack_t *old)
+{
+	static int (*f)(const stack_t *, stack_t *);
+	if (!f)
+		f = (int (*)(const stack_t *, stack_t *))libc_symbol("sigaltstack");
+	if (!f)
+		return -1;
+	struct thread_stacks *t = &signals_stacks;
+	if (!t->ours || t->host_has || telem_in_vfork) {
+		int rc = f(ss, old);
+		if (rc == 0 && ss && (ss->ss_flags & SS_DISABLE) && t->ours && !telem_in_vfork) {
+			stack_t mine = {.ss_sp = t->ours, .ss_size = t->size, .ss_flags = 0};
+			sys_call2(SYS_sigaltstack, &mine, 0);
+			t->host_has = 0;
+		}
+		return rc;
+	}
+	stack_t none = {.ss_sp = 0, .ss_size = 0, .ss_flags = SS_DISABLE};
+	if (ss) {
+		int rc = f(ss, 0); /* libc's checks and errno, exactly */
+		if (rc != 0)
+			return rc;
+		if (ss->ss_flags & SS_DISABLE) {
+			stack_t mine = {.ss_sp = t->ours, .ss_size = t->size, .ss_flags = 0};
+			sys_call2(SYS_sigaltstack, &mine, 0);
+		} else {
+			t->host_has = 1;
+		}
+	}
+	if (old)
+		*old = none;
+	return 0;
 }

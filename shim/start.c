@@ -249,8 +249,8 @@ static void start(int argc, char **argv, char **envp)
 	count_flags(argc, argv);
 	libc.on_exit(on_exit_status, 0);
 	libc.register_atfork(0, 0, in_fork_child, __dso_handle);
-	if (!e.crash || !str_equal(e.crash, "off")) /* TELEM_CRASH=off: count, leave signals alone */
-		signals_install();
+	/* TELEM_CRASH=off: count, and only guard the counter file's mapping */
+	signals_install(!e.crash || !str_equal(e.crash, "off"));
 }
 
 static uint64_t us_between(const struct timespec *a, const struct timespec *b)

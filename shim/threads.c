@@ -71,7 +71,8 @@ static void *start_with_alt_stack(void *p)
 	void *arg = s->arg;
 	char *base = (char *)p + sizeof *s - THREAD_ALT_STACK;
 	stack_t ss = {.ss_sp = base, .ss_size = THREAD_ALT_STACK - sizeof *s, .ss_flags = 0};
-	sys_call2(SYS_sigaltstack, &ss, 0);
+	if (sys_call2(SYS_sigaltstack, &ss, 0) == 0)
+		signals_thread_stack(ss.ss_sp, ss.ss_size);
 	/* The creator's pthread_once happened before this thread began. */
 	if (set_alt_stack && set_alt_stack(alt_stack_key, base) == 0)
 		return routine(arg); /* the key's destructor releases the mapping */

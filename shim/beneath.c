@@ -66,6 +66,13 @@ static int walk(int dirfd, const char *rel, int flags, int mode)
 
 int beneath_open(int dirfd, const char *rel, int flags, int mode)
 {
+	/* One component (the mode file): O_NOFOLLOW alone is all it takes, a
+	 * symlink there is refused and no magic link can be an entry of ours. */
+	size_t n = 0;
+	while (rel[n] && rel[n] != '/')
+		n++;
+	if (!rel[n] && !dot_component(rel, n) && !(flags & O_DIRECTORY))
+		return sys_openat(dirfd, rel, flags | O_NOFOLLOW, mode);
 	if (!openat2_missing) {
 		struct open_how how = {
 			.flags = (unsigned)flags,

@@ -147,14 +147,6 @@ static const char *base_name(const char *path)
 /* musl's C library is its dynamic linker, ld-musl-<arch>.so.1. */
 static int is_musl(const struct link_map *m) { return str_after(base_name(m->l_name), "ld-musl-") != 0; }
 
-static int is_libc(const struct link_map *m)
-{
-	/* The main program (no name) and this library are never libc; skipping
-	 * them saves scanning our own long path in every host. */
-	if (!m->l_name || !m->l_name[0] || m->l_ld == (const void *)_DYNAMIC)
-		return 0;
-	return str_after(base_name(m->l_name), "libc.so.") != 0 || is_musl(m);
-}
 
 /* What interposers forward to, published once for every thread: state 0 =
  * none, 1 = one thread is copying it in, 2 = ready. A thread that finds it
@@ -185,19 +177,26 @@ static void publish_scope(const struct lookup_scope *s)
 static int sanitized; /* a sanitizer runtime is in the process: see libc_sanitized */
 
 /* gcc's shared sanitizer runtimes: libasan.so.8, libtsan.so.2, liblsan.so.0, libubsan.so.1. */
-static int is_sanitizer_runtime(const struct link_map *m)
+static int is_sanitizer_runtime(const char *base)
 {
-	const char *b = m->l_name ? base_name(m->l_name) : "";
-	return str_after(b, "libasan.so") || str_after(b, "libtsan.so") || str_after(b, "liblsan.so") ||
-	       str_after(b, "libubsan.so");
+	return str_after(base, "libasan.so") || str_after(base, "libtsan.so") || str_after(base, "liblsan.so") ||
+	       str_after(base, "libubsan.so");
 }
 
+/* Each name is scanned once: this runs in every host process. The main
+ * program (no name) and this library are skipped (our own long path). */
 static const struct link_map *find_libc(const struct link_map *m)
 {
-	for (; m && !is_libc(m); m = m->l_next)
-		if (m->l_name && m->l_name[0] == '/' && is_sanitizer_runtime(m))
+	for (; m; m = m->l_next) {
+		if (!m->l_name || !m->l_name[0] || m->l_ld == (const void *)_DYNAMIC)
+			continue;
+		const char *b = base_name(m->l_name);
+		if (str_after(b, "libc.so.") || str_after(b, "ld-musl-"))
+			return m;
+		if (m->l_name[0] == '/' && is_sanitizer_runtime(b))
 			__atomic_store_n(&sanitized, 1, __ATOMIC_RELAXED);
-	return m;
+	}
+	return 0;
 }
 
 /* The dynamic linker's initial list is the program, the preloaded objects,

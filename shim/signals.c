@@ -95,25 +95,46 @@ static unsigned long added_flags(void *host_handler)
 	return SA_SIGINFO | (host_handler == SIG_DFL ? SA_ONSTACK : 0);
 }
 
+/* What telem puts at the kernel for sig, given what was there. */
+static struct kernel_sigaction ours_for(const struct kernel_sigaction *old)
+{
+	struct kernel_sigaction ours = *old;
+	ours.handler = (void *)telem_signal_entry;
+	ours.flags |= added_flags(old->handler);
+	if (!(ours.flags & DELIVER_SA_RESTORER) && DELIVER_SA_RESTORER) {
+		ours.flags |= DELIVER_SA_RESTORER;
+		ours.restorer = telem_restore_rt;
+	}
+	return ours;
+}
+
+static void note_initial(int sig, const struct kernel_sigaction *old, const struct kernel_sigaction *ours)
+{
+	struct host_action *h = &signals_host[sig];
+	h->handler = old->handler, h->flags = old->flags, h->mask = old->mask, h->pristine = 1;
+	h->initial.handler = old->handler, h->initial.flags = old->flags;
+	h->initial.restorer = old->restorer, h->initial.mask = old->mask;
+	h->forced = ours->flags & ~old->flags;
+}
+
+/* One system call in the common case: after exec every one of these
+ * signals is SIG_DFL with no flags and no mask, and telem's action for that
+ * goes in while the old one comes back. Anything else (an inherited
+ * SIG_IGN, a handler set before our start) is put right with a second
+ * call; until then, about a microsecond, a signal sent to this process
+ * meets the default action. */
 static void install_one(int sig)
 {
-	struct kernel_sigaction old;
-	struct host_action *h = &signals_host[sig];
-	if (signals_kernel_action(sig, 0, &old) != 0)
+	static const struct kernel_sigaction pristine = {SIG_DFL, 0, 0, 0};
+	struct kernel_sigaction guess = ours_for(&pristine), old;
+	note_initial(sig, &pristine, &guess);
+	if (signals_kernel_action(sig, &guess, &old) != 0)
 		return;
-	h->handler = old.handler, h->flags = old.flags, h->mask = old.mask, h->pristine = 1;
-	h->initial.handler = old.handler, h->initial.flags = old.flags;
-	h->initial.restorer = old.restorer, h->initial.mask = old.mask;
-	if (old.handler != SIG_IGN) { /* an inherited SIG_IGN stays SIG_IGN */
-		struct kernel_sigaction ours = old;
-		ours.handler = (void *)telem_signal_entry;
-		ours.flags |= added_flags(old.handler);
-		h->forced = ours.flags & ~old.flags;
-		if (!(ours.flags & DELIVER_SA_RESTORER) && DELIVER_SA_RESTORER) {
-			ours.flags |= DELIVER_SA_RESTORER;
-			ours.restorer = telem_restore_rt;
-		}
-		if (signals_kernel_action(sig, &ours, 0) != 0)
+	if (old.handler != SIG_DFL || old.flags || old.mask) {
+		struct kernel_sigaction ours = ours_for(&old);
+		note_initial(sig, &old, &ours);
+		/* an inherited SIG_IGN stays SIG_IGN */
+		if (signals_kernel_action(sig, old.handler == SIG_IGN ? &old : &ours, 0) != 0)
 			return;
 	}
 	virtual_mask |= 1ul << (sig - 1);

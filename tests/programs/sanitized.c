@@ -1,4 +1,4 @@
-/* A host built with a sanitizer (tests/integration/61-sanitizers.t builds
+/* A host built with a sanitizer (tests/integration/66-sanitizers.t builds
  * it with gcc and clang, -fsanitize=address|thread|undefined|leak). It
  * starts a thread and installs a SIGSEGV handler before main (from a
  * constructor, as runtimes do), then, by argv[1]:
@@ -6,9 +6,15 @@
  *   error  commits the error its sanitizer reports: a heap overflow
  *          (address), a data race (thread), a signed overflow (undefined),
  *          a leak (leak); the sanitizer turns it into its exit status
- *   crash  a NULL store: the sanitizer's SEGV report, or a plain SIGSEGV */
+ *   crash  a NULL store: the sanitizer's SEGV report, or a plain SIGSEGV
+ * The race's report must read the same on every run: the worker writes
+ * first, then waits (running) until main has made the racing access;
+ * relaxed atomics order the two for real without giving ThreadSanitizer
+ * a happens-before edge that would hide the race. */
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +23,25 @@ static int *volatile nowhere;
 static volatile int shared;
 static volatile int big = 0x7fffffff;
 static void *volatile kept;
+static atomic_int worker_wrote, main_raced;
 
 static void *worker(void *arg)
 {
 	shared += (int)(long)arg;
+	return 0;
+}
+
+static void wait_for(atomic_int *flag)
+{
+	while (!atomic_load_explicit(flag, memory_order_relaxed))
+		sched_yield();
+}
+
+static void *racing_worker(void *arg)
+{
+	shared += (int)(long)arg;
+	atomic_store_explicit(&worker_wrote, 1, memory_order_relaxed);
+	wait_for(&main_raced);
 	return 0;
 }
 
@@ -43,8 +64,10 @@ static void error_of(const char *kind)
 		kept = p;
 	} else if (strcmp(kind, "thread") == 0) {
 		pthread_t t;
-		pthread_create(&t, 0, worker, (void *)2L);
+		pthread_create(&t, 0, racing_worker, (void *)2L);
+		wait_for(&worker_wrote);
 		shared += 3;
+		atomic_store_explicit(&main_raced, 1, memory_order_relaxed);
 		pthread_join(t, 0);
 	} else if (strcmp(kind, "undefined") == 0) {
 		printf("%d\n", big + (int)(shared + 1));

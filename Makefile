@@ -16,6 +16,7 @@ SHIM_SRC = $(filter-out shim/counterparse.c,$(SHIM_SHARED)) shim/libc.c shim/tod
 SHIM_SRC += shim/crashpath.c shim/faultguard.c shim/deliver_x86_64.c shim/deliver_aarch64.c shim/deliver_i386.c
 SHIM_SRC += shim/musl.c
 SHIM_SRC += shim/sanitizers.c
+SHIM_SRC += shim/children.c
 SHIM_SRC += shim/arch/builtins.c
 # Opening beneath the telem directory (shared: the tools walk it the same way).
 SHIM_SHARED += shim/beneath.c

@@ -12,6 +12,7 @@
 #include "signals.h"
 
 #include "bytes.h"
+#include "children.h"
 #include "crashcapture.h"
 #include "deliver.h"
 #include "sys.h"
@@ -127,7 +128,7 @@ static void note_in_host(int sig, unsigned long flags, char *frame, siginfo_t *s
 static char record_stack[RECORD_STACK] __attribute__((aligned(64)));
 
 struct record_args {
-	int sig, exit_code;
+	int sig, exit_code, count_only;
 	siginfo_t *si;
 	ucontext_t *uc;
 	uint64_t sp2;
@@ -137,7 +138,8 @@ static void record_now(void *p)
 {
 	struct record_args *a = p;
 	telem_count2("signal:", signals_name(a->sig), 1);
-	crash_capture2(CRASH_SIGNAL, a->sig, a->si, a->uc, a->exit_code, a->sp2);
+	if (!a->count_only)
+		crash_capture2(CRASH_SIGNAL, a->sig, a->si, a->uc, a->exit_code, a->sp2);
 }
 
 static int on_telem_stack(void);
@@ -146,9 +148,9 @@ static int on_telem_stack(void);
  * stack, the thread's stack) on the recording stack. Staying where we are
  * when we can keeps valgrind, which takes a short jump of the stack pointer
  * for a frame pushed or popped, from marking our data unaddressable. */
-static void record(int sig, siginfo_t *si, ucontext_t *uc, int exit_code, uint64_t sp2)
+static void record(int sig, siginfo_t *si, ucontext_t *uc, int exit_code, uint64_t sp2, int count_only)
 {
-	struct record_args a = {sig, exit_code, si, uc, sp2};
+	struct record_args a = {sig, exit_code, count_only, si, uc, sp2};
 	if (on_telem_stack())
 		record_now(&a);
 	else
@@ -179,7 +181,20 @@ void signals_release_recorder(void) { __atomic_store_n(&crashing_tid, 0, __ATOMI
 void crashpath_record_in_host(int exit_code)
 {
 	if (claim(in_host.sig) == 1 && signals_recording)
-		record(in_host.sig, in_host.si, in_host.uc, exit_code, 0);
+		record(in_host.sig, in_host.si, in_host.uc, exit_code, 0, 0);
+}
+
+/* A wrapper dying as its command did: it sent itself the signal that
+ * killed a child it reaped. The child's shim recorded that crash;
+ * the wrapper's death is counted (signal:NAME) but is no crash of its own.
+ * abort(), raise() of a signal no child of the process died of, and a
+ * signal sent from another process stay crashes. */
+static int forwarded(int sig, const siginfo_t *si)
+{
+	int code = si->si_code;
+	if (code != SI_USER && code != SI_TKILL && code != SI_QUEUE)
+		return 0;
+	return si->si_pid == sys_getpid() && children_killed_by(sig);
 }
 
 static void crash(int sig, siginfo_t *si, ucontext_t *uc)
@@ -197,7 +212,9 @@ static void crash(int sig, siginfo_t *si, ucontext_t *uc)
 		 * on an alternate stack: the interrupted stack of its fault goes
 		 * along, so the unwinder can go on through the signal frame. */
 		uintptr_t sp = deliver_sp(uc);
-		record(sig, si, uc, -1, crashpath_in_host(sp, 0) ? deliver_sp(in_host.uc) : 0);
+		int in_handler = crashpath_in_host(sp, 0);
+		record(sig, si, uc, -1, in_handler ? deliver_sp(in_host.uc) : 0,
+		       !in_handler && forwarded(sig, si));
 	}
 	redeliver(sig, si, uc);
 }

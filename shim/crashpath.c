@@ -210,16 +210,6 @@ static void crash(int sig, siginfo_t *si, ucontext_t *uc)
 
 /* ---- the host's handler ---- */
 
-/* The restorer the kernel holds for sig (libc's, when the host installed
- * through libc). */
-static void (*kernel_restorer(int sig))(void)
-{
-	struct kernel_sigaction k;
-	if (signals_kernel_action(sig, 0, &k) == 0 && (k.flags & DELIVER_SA_RESTORER) && k.restorer)
-		return k.restorer;
-	return telem_restore_rt;
-}
-
 /* SA_RESETHAND: the kernel made it SIG_DFL as it delivered; the host now
  * sees SIG_DFL, and telem's handler stands there again. */
 static void after_reset(int sig, struct host_action *h)
@@ -251,16 +241,14 @@ static void *to_host(int sig, siginfo_t *si, ucontext_t *uc, struct host_action 
 	 * put it, on the interrupted stack. */
 	if ((flags & SA_ONSTACK) && on_telem_stack()) {
 		struct delivery d;
-		sigset_t mask = {{0}};
-		((unsigned long *)(void *)&mask)[0] = h->mask;
-		int rc = deliver_on_thread_stack(sig, si, uc, handler, flags, &mask, kernel_restorer(sig), &d);
+		int rc = deliver_on_thread_stack(sig, si, uc, &d);
 		if (rc == -1) { /* no room: the kernel would have killed the process */
 			crash(sig, si, uc);
 			return 0;
 		}
 		if (rc == 0) {
 			note_in_host(sig, flags, d.frame, d.si, d.uc);
-			return 0;
+			deliver_enter(handler, sig, &d);
 		}
 	}
 	note_in_host(sig, flags, (char *)uc - sizeof(void *), si, uc);

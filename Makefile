@@ -192,3 +192,22 @@ install-collector: all
 	install -m 644 tools/collector/collector-config.json $(DESTDIR)$(PREFIX)/share/telem/collector-config.json
 .PHONY: install-collector
 build/unit/test_collector_clients: tools/collector/clients.c tools/collector/clients.h tools/collector/saturate.h
+# Peer suites, plainly and under the shim, case by case (issue 18):
+# CPython's signal and process tests, googletest death tests in both styles.
+# Not part of `make test`; .ci/run runs its fast part.
+GTEST_SRC ?= /usr/src/googletest/googletest
+build/peers/death_test: tests/peers/death_test.cc
+	@mkdir -p $(@D)
+	@if echo 'int main(){}' | $(CXX) -x c++ - -o /dev/null -lgtest 2>/dev/null; then \
+		echo "$(CXX) ... -o $@ $< -lgtest_main -lgtest"; \
+		$(CXX) -std=c++17 -Wall -Wextra -Werror -O1 -g -o $@ $< -lgtest_main -lgtest -lpthread; \
+	else \
+		echo "$(CXX) ... -o $@ $< $(GTEST_SRC)/src/gtest-all.cc (no installed libgtest)"; \
+		$(CXX) -std=c++17 -Wall -Wextra -O1 -g -I$(GTEST_SRC)/include -I$(GTEST_SRC) -o $@ $< \
+			$(GTEST_SRC)/src/gtest-all.cc $(GTEST_SRC)/src/gtest_main.cc -lpthread; \
+	fi
+test-peers: all build/peers/death_test
+	scripts/test-peers.sh
+test-peers-fast: all build/peers/death_test
+	scripts/test-peers.sh --fast
+.PHONY: test-peers test-peers-fast

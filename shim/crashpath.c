@@ -26,19 +26,22 @@ extern const char _etext[] __attribute__((visibility("hidden"))); /* ld.bfd and 
 static int crashing_tid; /* the one thread recording a crash */
 static int crashing_sig;
 
-/* The last host handler entered for a fault, for an exit from inside it
- * (signals_exit_check) and for a re-raise from inside it (the second stack
- * of the record). The copies of four words of the frame are a seal: a
- * handler that returned or jumped away leaves that memory to the code that
- * runs next. */
-static struct {
-	int tid, sig;
+/* This thread's last host handler entered for a fault, for an exit from
+ * inside it (signals_exit_check) and for a re-raise from inside it (the
+ * second stack of the record). The copies of four words of the frame are a
+ * seal: a handler that returned or jumped away leaves that memory to the
+ * code that runs next. Thread-local, so that a handled fault costs no
+ * system call (a gettid a fault cost 4-9% of a JVM-style fault loop,
+ * scripts/bench.sh); a fork child runs no exit check, and a vfork child
+ * (sharing this memory) is told by telem_in_vfork. */
+static __thread struct {
+	int set, sig;
 	unsigned long flags;
 	siginfo_t *si;
 	ucontext_t *uc;
 	char *frame;
 	uintptr_t seal[4];
-} in_host;
+} in_host __attribute__((tls_model("initial-exec")));
 
 static int gettid_raw(void) { return (int)sys_call0(SYS_gettid); }
 
@@ -100,9 +103,9 @@ static void seal_of(const siginfo_t *si, const ucontext_t *uc, uintptr_t out[4])
 
 int crashpath_in_host(uintptr_t sp, int check_mask)
 {
-	int tid = __atomic_load_n(&in_host.tid, __ATOMIC_ACQUIRE);
-	if (tid == 0 || tid != gettid_raw())
+	if (!in_host.set || telem_in_vfork)
 		return 0;
+	__atomic_signal_fence(__ATOMIC_ACQUIRE);
 	uintptr_t frame = (uintptr_t)in_host.frame, seal[4];
 	if (sp >= frame || frame - sp >= (1u << 20))
 		return 0;
@@ -118,9 +121,12 @@ int crashpath_in_host(uintptr_t sp, int check_mask)
 
 static void note_in_host(int sig, unsigned long flags, char *frame, siginfo_t *si, ucontext_t *uc)
 {
+	in_host.set = 0; /* a signal nested in here sees none, not half of one */
+	__atomic_signal_fence(__ATOMIC_RELEASE);
 	in_host.sig = sig, in_host.flags = flags, in_host.frame = frame, in_host.si = si, in_host.uc = uc;
 	seal_of(si, uc, in_host.seal);
-	__atomic_store_n(&in_host.tid, gettid_raw(), __ATOMIC_RELEASE);
+	__atomic_signal_fence(__ATOMIC_RELEASE);
+	in_host.set = 1;
 }
 
 /* ---- recording, on telem's own stack ---- */
@@ -221,16 +227,6 @@ static void crash(int sig, siginfo_t *si, ucontext_t *uc)
 
 /* ---- the host's handler ---- */
 
-/* The restorer the kernel holds for sig (libc's, when the host installed
- * through libc). */
-static void (*kernel_restorer(int sig))(void)
-{
-	struct kernel_sigaction k;
-	if (signals_kernel_action(sig, 0, &k) == 0 && (k.flags & DELIVER_SA_RESTORER) && k.restorer)
-		return k.restorer;
-	return telem_restore_rt;
-}
-
 /* SA_RESETHAND: the kernel made it SIG_DFL as it delivered; the host now
  * sees SIG_DFL, and telem's handler stands there again. */
 static void after_reset(int sig, struct host_action *h)
@@ -262,16 +258,14 @@ static void *to_host(int sig, siginfo_t *si, ucontext_t *uc, struct host_action 
 	 * put it, on the interrupted stack. */
 	if ((flags & SA_ONSTACK) && on_telem_stack()) {
 		struct delivery d;
-		sigset_t mask = {{0}};
-		((unsigned long *)(void *)&mask)[0] = h->mask;
-		int rc = deliver_on_thread_stack(sig, si, uc, handler, flags, &mask, kernel_restorer(sig), &d);
+		int rc = deliver_on_thread_stack(sig, si, uc, &d);
 		if (rc == -1) { /* no room: the kernel would have killed the process */
 			crash(sig, si, uc);
 			return 0;
 		}
 		if (rc == 0) {
 			note_in_host(sig, flags, d.frame, d.si, d.uc);
-			return 0;
+			deliver_enter(handler, sig, &d);
 		}
 	}
 	note_in_host(sig, flags, (char *)uc - sizeof(void *), si, uc);

@@ -30,18 +30,25 @@ HIDDEN void telem_restore_rt(void);
 HIDDEN void deliver_call_on_stack(void (*fn)(void *), void *arg, void *top);
 
 /* Builds, below the interrupted stack pointer of uc, the frame the kernel
- * would have built for handler h (flags, mask) had there been no alternate
- * stack, and edits uc so that our return enters h in it. restorer is what
- * the kernel holds for the signal. Returns -1 when there is no room (a stack
- * overflow: the kernel would have killed the process), -2 where the
- * architecture does not do this (the handler then runs where we are). */
+ * would have built for a handler had there been no alternate stack: the
+ * restorer the kernel used for this delivery (read from its frame, not asked
+ * of the kernel), copies of uc, si and the FPU state. Returns -1 when there
+ * is no room (a stack overflow: the kernel would have killed the process),
+ * -2 where the architecture does not do this (the handler then runs where
+ * we are). */
 struct delivery {
 	char *frame;   /* lowest address of the frame built for the host */
 	siginfo_t *si; /* the copies the host handler receives */
 	ucontext_t *uc;
 };
-HIDDEN int deliver_on_thread_stack(int sig, siginfo_t *si, ucontext_t *uc, void *handler, unsigned long flags,
-				   const sigset_t *mask, void (*restorer)(void), struct delivery *out);
+HIDDEN int deliver_on_thread_stack(int sig, siginfo_t *si, ucontext_t *uc, struct delivery *out);
+
+/* Enters handler(sig, d->si, d->uc) in the frame d built, as the kernel
+ * would: stack pointer at the frame's restorer, the signal mask the kernel
+ * set for this delivery (the host's own, at the kernel), direction flag
+ * clear. The frame telem ran in is left behind: one delivery, one
+ * sigreturn (the host's), no second pass through the kernel. */
+HIDDEN _Noreturn void deliver_enter(void *handler, int sig, const struct delivery *d);
 
 /* The interrupted context's program counter and stack pointer. */
 HIDDEN uintptr_t deliver_pc(const ucontext_t *uc);

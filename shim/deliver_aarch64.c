@@ -51,11 +51,16 @@ long telem_vfork_failed(long neg_errno)
 	return -1;
 }
 
-int deliver_on_thread_stack(int sig, siginfo_t *si, ucontext_t *uc, void *handler, unsigned long flags,
-			    const sigset_t *mask, void (*restorer)(void), struct delivery *out)
+int deliver_on_thread_stack(int sig, siginfo_t *si, ucontext_t *uc, struct delivery *out)
 {
-	(void)sig, (void)si, (void)uc, (void)handler, (void)flags, (void)mask, (void)restorer, (void)out;
+	(void)sig, (void)si, (void)uc, (void)out;
 	return -2; /* run the handler where the kernel put it */
+}
+
+void deliver_enter(void *handler, int sig, const struct delivery *d)
+{
+	(void)handler, (void)sig, (void)d;
+	__builtin_trap(); /* never called: no frame is ever built here */
 }
 
 uintptr_t deliver_pc(const ucontext_t *uc) { return (uintptr_t)uc->uc_mcontext.pc; }

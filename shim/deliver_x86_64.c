@@ -61,7 +61,6 @@ long telem_vfork_failed(long neg_errno)
 #define FRAME_SIZE (8 + KERNEL_UC_SIZE + 128)
 #define RED_ZONE 128
 #define XSTATE_MAGIC 0x46505853u
-#define EFLAGS_CLEAR ((1u << 10) | (1u << 16) | (1u << 8)) /* DF, RF, TF */
 
 /* Size of the FPU state the kernel saved (xsave area, or plain fxsave). */
 static size_t fpstate_size(const void *fp)
@@ -70,9 +69,11 @@ static size_t fpstate_size(const void *fp)
 	return sw[0] == XSTATE_MAGIC && sw[1] >= 512 && sw[1] <= 64 * 1024 ? sw[1] : 512;
 }
 
-int deliver_on_thread_stack(int sig, siginfo_t *si, ucontext_t *uc, void *handler, unsigned long flags,
-			    const sigset_t *mask, void (*restorer)(void), struct delivery *out)
+int deliver_on_thread_stack(int sig, siginfo_t *si, ucontext_t *uc, struct delivery *out)
 {
+	/* The kernel's rt_sigframe: the restorer it returns through (the
+	 * action's sa_restorer, always set here), then the ucontext. */
+	void (*restorer)(void) = *(void (**)(void))(void *)((char *)uc - 8);
 	greg_t *r = uc->uc_mcontext.gregs;
 	unsigned long orig = (unsigned long)r[REG_RSP], fault = (unsigned long)si->si_addr;
 	if (si->si_code > 0 && (sig == SIGSEGV || sig == SIGBUS) && fault + 65536 > orig && fault < orig + 4096)
@@ -93,21 +94,18 @@ int deliver_on_thread_stack(int sig, siginfo_t *si, ucontext_t *uc, void *handle
 	out->frame = f;
 	out->uc = ucc;
 	out->si = (siginfo_t *)(void *)(f + 8 + KERNEL_UC_SIZE);
-
-	/* Our return now enters the host's handler, with the mask it asked for. */
-	r[REG_RIP] = (greg_t)handler;
-	r[REG_RSP] = (greg_t)frame;
-	r[REG_RDI] = sig;
-	r[REG_RSI] = (greg_t)out->si;
-	r[REG_RDX] = (greg_t)ucc;
-	r[REG_RAX] = 0;
-	r[REG_EFL] &= ~(greg_t)EFLAGS_CLEAR;
-	unsigned long *m = (unsigned long *)(void *)&uc->uc_sigmask;
-	m[0] |= *(const unsigned long *)(const void *)mask;
-	if (!(flags & SA_NODEFER))
-		m[0] |= 1ul << (sig - 1);
 	return 0;
 }
+
+_Static_assert(__builtin_offsetof(struct delivery, si) == 8 && __builtin_offsetof(struct delivery, uc) == 16,
+	       "deliver_enter reads struct delivery at these offsets");
+/* deliver_enter(handler, sig, d): %rsp = d->frame, then handler(sig, d->si,
+ * d->uc) entered as the kernel enters one (%rax 0, DF clear). */
+__asm__(".text\n.align 16\n.globl deliver_enter\n.hidden deliver_enter\n"
+	".type deliver_enter,@function\ndeliver_enter:\n"
+	"\tmovq %rdi, %r11\n\tmovl %esi, %edi\n"
+	"\tmovq 0(%rdx), %rsp\n\tmovq 8(%rdx), %rsi\n\tmovq 16(%rdx), %rdx\n"
+	"\txorl %eax, %eax\n\tcld\n\tjmp *%r11\n.size deliver_enter,.-deliver_enter\n");
 
 uintptr_t deliver_pc(const ucontext_t *uc) { return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP]; }
 uintptr_t deliver_sp(const ucontext_t *uc) { return (uintptr_t)uc->uc_mcontext.gregs[REG_RSP]; }

@@ -192,7 +192,9 @@ if command -v strace >/dev/null; then
 	chmod 700 "$sdir"
 	strace -f -qq -e trace=execve -o "$work/gtest.strace" env LD_PRELOAD="$shim" TELEM_DIR="$sdir" \
 		"$gtest_bin" --gtest_death_test_style=threadsafe >/dev/null 2>&1
-	execs=$(grep -c 'execve(".*death_test".*= 0$' "$work/gtest.strace")
+	# The program's own path, first argument of execve: env's line names
+	# death_test among its arguments too (whole when the path is short).
+	execs=$(grep -cE '^[0-9]+ +execve\("[^"]*/death_test", .* = 0$' "$work/gtest.strace")
 	counted=$("$telem" --dir "$sdir" dump 2>/dev/null | awk '$2 == "death_test/invocations" {s += $1} END {print s + 0}')
 	result "$([ "$execs" -gt 1 ] && [ "$execs" = "$counted" ] && echo 1)" \
 		"threadsafe death tests: death_test/invocations $counted, execs of it seen by strace $execs"

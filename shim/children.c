@@ -55,7 +55,10 @@ static void *libc_function(void **cache, const char *name)
 	return f;
 }
 
-EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage)
+/* wait, waitpid and wait3 are wait4 with fixed arguments, in glibc and in
+ * musl alike (the same system call, errno and cancellation point): all four
+ * go through libc's wait4. */
+static pid_t reap(pid_t pid, int *status, int options, struct rusage *usage)
 {
 	static void *cache;
 	pid_t (*f)(pid_t, int *, int, struct rusage *) = libc_function(&cache, "wait4");
@@ -67,41 +70,16 @@ EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage)
 	return reaped;
 }
 
-EXPORT pid_t waitpid(pid_t pid, int *status, int options)
+EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage)
 {
-	static void *cache;
-	pid_t (*f)(pid_t, int *, int) = libc_function(&cache, "waitpid");
-	int mine = 0, *where = status ? status : &mine;
-	if (!f)
-		return -1;
-	pid_t reaped = f(pid, where, options);
-	note_status(reaped, *where);
-	return reaped;
+	return reap(pid, status, options, usage);
 }
 
-EXPORT pid_t wait(int *status)
-{
-	static void *cache;
-	pid_t (*f)(int *) = libc_function(&cache, "wait");
-	int mine = 0, *where = status ? status : &mine;
-	if (!f)
-		return -1;
-	pid_t reaped = f(where);
-	note_status(reaped, *where);
-	return reaped;
-}
+EXPORT pid_t waitpid(pid_t pid, int *status, int options) { return reap(pid, status, options, 0); }
 
-EXPORT pid_t wait3(int *status, int options, struct rusage *usage)
-{
-	static void *cache;
-	pid_t (*f)(int *, int, struct rusage *) = libc_function(&cache, "wait3");
-	int mine = 0, *where = status ? status : &mine;
-	if (!f)
-		return -1;
-	pid_t reaped = f(where, options, usage);
-	note_status(reaped, *where);
-	return reaped;
-}
+EXPORT pid_t wait(int *status) { return reap(-1, status, 0, 0); }
+
+EXPORT pid_t wait3(int *status, int options, struct rusage *usage) { return reap(-1, status, options, usage); }
 
 /* waitid reaps only without WNOWAIT; a child reported but left waitable is
  * noted when it is reaped. */

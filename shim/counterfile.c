@@ -441,7 +441,42 @@ static int cas32(struct counter_file *cf, uint32_t off, uint32_t old, uint32_t n
 
 /* Remaps the file at its current size, keeping the same header. Needed when
  * another process grew it, or after we grew it. */
+/* One remap at a time in the process. Two threads growing the file at once
+ * published their (map, length) pairs interleaved: the smaller mapping with
+ * the larger length, and a count beyond its end was a SIGSEGV in the host
+ * (25-counter-api.t, 8 threads). The owner is a thread id, so that a signal
+ * handler interrupting a remap on its own thread gives up instead of
+ * waiting for itself; a waiter gives up too after a bounded while. Only the
+ * rare growth path pays these system calls. */
+static int remap_owner;
+
+static int remap_claim(void)
+{
+	int tid = (int)sys_call0(SYS_gettid);
+	for (int tries = 0; tries < 10000; tries++) {
+		int none = 0;
+		if (__atomic_compare_exchange_n(&remap_owner, &none, tid, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return 0;
+		if (none == tid)
+			return -1;
+		sys_call0(SYS_sched_yield);
+	}
+	return -1;
+}
+
+static int remap_locked(struct counter_file *cf, uint32_t need, int grow);
+
 static int remap(struct counter_file *cf, uint32_t need, int grow)
+{
+	if (remap_claim() != 0)
+		return -1;
+	/* Grown meanwhile by the thread we waited for: nothing to do. */
+	int rc = __atomic_load_n(&cf->map_len, __ATOMIC_ACQUIRE) >= need ? 0 : remap_locked(cf, need, grow);
+	__atomic_store_n(&remap_owner, 0, __ATOMIC_RELEASE);
+	return rc;
+}
+
+static int remap_locked(struct counter_file *cf, uint32_t need, int grow)
 {
 	/* The trusted directory again, then the file beneath it: the rare path
 	 * (growth) pays for the walk, not every host's start. */

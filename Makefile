@@ -30,12 +30,14 @@ TOOLS_CFLAGS = $(STD) $(WARN) $(CFLAGS) -Ishim
 TOOLS_SRC = $(wildcard tools/*.c)
 TOOLS_HDR = $(wildcard tools/*.h)
 
-# The collector: a server of its own (libmicrohttpd, SQLite), not linked into telem;
+# The collector: a server of its own (libmicrohttpd, SQLite or PostgreSQL), not linked into telem;
 # it shares the upload config parser and the shim's calendar dates with it.
 COLLECTOR_SRC = $(wildcard tools/collector/*.c) tools/config.c tools/jsontext.c shim/week.c
 COLLECTOR_HDR = $(wildcard tools/collector/*.h) tools/config.h tools/jsontext.h shim/week.h shim/bytes.h shim/sys.h
 COLLECTOR_SRC += shim/beneath.c
-COLLECTOR_LIBS = -lmicrohttpd -lsqlite3 -ljansson -lpthread -lm
+COLLECTOR_SRC += $(wildcard tools/collector/db/*.c)
+COLLECTOR_HDR += $(wildcard tools/collector/db/*.h)
+COLLECTOR_LIBS = -lmicrohttpd -lsqlite3 -lpq -ljansson -lpthread -lm
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/unit/%)
@@ -52,7 +54,7 @@ tools/telem: $(TOOLS_SRC) $(TOOLS_HDR) $(SHIM_SHARED) $(SHIM_HDR)
 	$(CC) $(TOOLS_CFLAGS) -o $@ $(TOOLS_SRC) $(SHIM_SHARED) $(TOOLS_LIBS)
 
 tools/telem-collector: $(COLLECTOR_SRC) $(COLLECTOR_HDR)
-	$(CC) $(TOOLS_CFLAGS) -o $@ $(COLLECTOR_SRC) $(COLLECTOR_LIBS)
+	$(CC) $(TOOLS_CFLAGS) -Itools/collector -I/usr/include/postgresql -o $@ $(COLLECTOR_SRC) $(COLLECTOR_LIBS)
 
 build/programs/%: tests/programs/%.c $(SHIM_HDR)
 	@mkdir -p $(@D)

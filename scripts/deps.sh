@@ -17,6 +17,7 @@ packages=(
 packages+=(musl-tools qemu-user-static gcc-multilib clang lld libclang-rt-14-dev libc6-dev-arm64-cross libgcc-12-dev-arm64-cross binutils-aarch64-linux-gnu) # issue 13: musl, i386, arm64 and sanitizer builds (65-fleet.t, 66-sanitizers.t)
 packages+=(g++) # the C++ program using include/telem/counter.h (25-counter-api.t)
 packages+=(libgtest-dev googletest libpython3.11-testsuite) # make test-peers (issue 18): googletest death tests, CPython's own test package
+packages+=(libpq-dev postgresql python3-psycopg2) # the collector's PostgreSQL backend and its tests (issue 15)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -348,7 +348,7 @@ static void filter_note(struct buf *b, const char *program, const struct query_f
 	buf_puts(b, "\">All machines</a></p>");
 }
 
-char *dashboard_render(sqlite3 *db, const struct upload_config *cfg, const char *program,
+char *dashboard_render(struct db *db, const struct upload_config *cfg, const char *program,
 		       const struct query_filter *filter, const char *host, size_t *len)
 {
 	json_t *summary = query_summary(db), *programs = query_programs(db), *mix = query_facets(db);

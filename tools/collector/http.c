@@ -143,7 +143,7 @@ static void read_filter(struct MHD_Connection *conn, struct query_filter *f)
 
 static enum MHD_Result api(struct collector *c, struct MHD_Connection *conn, struct request *req)
 {
-	sqlite3 *db = store_reader(c->store);
+	struct db *db = store_reader(c->store);
 	const char *program = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "program");
 	if (!db)
 		return respond_text(c, conn, req, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot open the database");
@@ -169,7 +169,7 @@ static enum MHD_Result api(struct collector *c, struct MHD_Connection *conn, str
 
 static enum MHD_Result dashboard(struct collector *c, struct MHD_Connection *conn, struct request *req)
 {
-	sqlite3 *db = store_reader(c->store);
+	struct db *db = store_reader(c->store);
 	if (!db)
 		return respond_text(c, conn, req, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot open the database");
 	const char *program = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "program");

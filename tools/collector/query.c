@@ -8,70 +8,68 @@
 #include "saturate.h"
 #include "week.h"
 
-static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, const char *arg)
+static struct db_stmt *prepare(struct db *db, const char *sql, const char *arg)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	if (arg)
-		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+	struct db_stmt *st = db_prepare(db, sql, 0);
+	if (st && arg)
+		db_bind_text(st, 1, arg, strlen(arg));
 	return st;
 }
 
 /* ?1 = program, ?2.. = the filter's facets, as far as the statement has them. */
-static sqlite3_stmt *prepare_for(sqlite3 *db, const char *sql, const char *program, const struct query_filter *f)
+static struct db_stmt *prepare_for(struct db *db, const char *sql, const char *program, const struct query_filter *f)
 {
-	sqlite3_stmt *st = prepare(db, sql, program);
-	int n = st ? sqlite3_bind_parameter_count(st) : 0;
+	struct db_stmt *st = prepare(db, sql, program);
+	int n = st ? db_param_count(st) : 0;
 	for (int i = 0; f && i < FACET_N && i + 2 <= n; i++)
 		if (f->value[i])
-			sqlite3_bind_text(st, i + 2, f->value[i], -1, SQLITE_TRANSIENT);
+			db_bind_text(st, i + 2, f->value[i], strlen(f->value[i]));
 	return st;
 }
 
-static const char *col_text(sqlite3_stmt *st, int i)
+static const char *col_text(struct db_stmt *st, int i)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
+	const char *s = db_text(st, i);
 	return s ? s : "";
 }
 
-static json_t *col_string(sqlite3_stmt *st, int i)
+static json_t *col_string(struct db_stmt *st, int i)
 {
-	return json_stringn(col_text(st, i), (size_t)sqlite3_column_bytes(st, i));
+	return json_stringn(col_text(st, i), db_bytes(st, i));
 }
 
 /* Steps st to the end; NULL result (and the partial one freed) on error. */
-static json_t *finish(sqlite3_stmt *st, int rc, json_t *result)
+static json_t *finish(struct db_stmt *st, int rc, json_t *result)
 {
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	db_finalize(st);
+	if (rc != DB_DONE) {
 		json_decref(result);
 		return NULL;
 	}
 	return result;
 }
 
-json_t *query_summary(sqlite3 *db)
+json_t *query_summary(struct db *db)
 {
-	sqlite3_stmt *st = prepare(db,
+	struct db_stmt *st = prepare(db,
 				   "SELECT (SELECT count(*) FROM reports), (SELECT count(DISTINCT program) FROM week_program),"
 				   " (SELECT min(period) FROM week_program), (SELECT max(period) FROM week_program)",
 				   NULL);
 	if (!st)
 		return NULL;
 	json_t *out = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		out = json_pack("{s:I, s:I, s:s?, s:s?}", "reports", (json_int_t)sqlite3_column_int64(st, 0), "programs",
-				(json_int_t)sqlite3_column_int64(st, 1), "first_week",
-				(const char *)sqlite3_column_text(st, 2), "last_week",
-				(const char *)sqlite3_column_text(st, 3));
-	sqlite3_finalize(st);
+	if (db_step(st) == DB_ROW)
+		out = json_pack("{s:I, s:I, s:s?, s:s?}", "reports", (json_int_t)db_int64(st, 0), "programs",
+				(json_int_t)db_int64(st, 1), "first_week",
+				db_text(st, 2), "last_week",
+				db_text(st, 3));
+	db_finalize(st);
 	return out;
 }
 
-static int add_versions(sqlite3 *db, json_t *programs, json_t *by_name)
+static int add_versions(struct db *db, json_t *programs, json_t *by_name)
 {
-	sqlite3_stmt *st = prepare(db,
+	struct db_stmt *st = prepare(db,
 				   "SELECT v.program, v.version, sum(reports) AS n, max(m.human) FROM week_version v"
 				   " LEFT JOIN version_names m ON m.program = v.program AND m.version = v.version"
 				   " GROUP BY v.program, v.version ORDER BY v.program, n DESC, v.version",
@@ -79,30 +77,30 @@ static int add_versions(sqlite3 *db, json_t *programs, json_t *by_name)
 	if (!st)
 		return -1;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		json_t *p = json_object_get(by_name, col_text(st, 0));
 		if (p)
 			json_array_append_new(json_object_get(p, "versions"),
 					      json_pack("{s:o, s:s?, s:I}", "version", col_string(st, 1), "human",
-							(const char *)sqlite3_column_text(st, 3), "reports",
-							(json_int_t)sqlite3_column_int64(st, 2)));
+							db_text(st, 3), "reports",
+							(json_int_t)db_int64(st, 2)));
 	}
 	(void)programs;
 	return finish(st, rc, json_true()) ? 0 : -1;
 }
 
-static int add_program_weeks(sqlite3 *db, json_t *by_name)
+static int add_program_weeks(struct db *db, json_t *by_name)
 {
-	sqlite3_stmt *st = prepare(db, "SELECT program, period, reports FROM week_program ORDER BY program, period", NULL);
+	struct db_stmt *st = prepare(db, "SELECT program, period, reports FROM week_program ORDER BY program, period", NULL);
 	if (!st)
 		return -1;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		json_t *p = json_object_get(by_name, col_text(st, 0));
 		if (!p)
 			continue;
 		json_array_append_new(json_object_get(p, "weeks"), col_string(st, 1));
-		json_array_append_new(json_object_get(p, "counts"), json_integer(sqlite3_column_int64(st, 2)));
+		json_array_append_new(json_object_get(p, "counts"), json_integer(db_int64(st, 2)));
 	}
 	if (!finish(st, rc, json_true()))
 		return -1;
@@ -119,9 +117,9 @@ static int add_program_weeks(sqlite3 *db, json_t *by_name)
 	return 0;
 }
 
-json_t *query_programs(sqlite3 *db)
+json_t *query_programs(struct db *db)
 {
-	sqlite3_stmt *st = prepare(db,
+	struct db_stmt *st = prepare(db,
 				   "SELECT program, sum(reports) AS n FROM week_program GROUP BY program"
 				   " ORDER BY n DESC, program",
 				   NULL);
@@ -129,9 +127,9 @@ json_t *query_programs(sqlite3 *db)
 		return NULL;
 	json_t *programs = json_array(), *by_name = json_object();
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		json_t *p = json_pack("{s:o, s:I, s:[], s:[], s:[]}", "program", col_string(st, 0), "reports",
-				      (json_int_t)sqlite3_column_int64(st, 1), "weeks", "counts", "versions");
+				      (json_int_t)db_int64(st, 1), "weeks", "counts", "versions");
 		json_array_append_new(programs, p);
 		json_object_set(by_name, col_text(st, 0), p);
 	}
@@ -175,17 +173,17 @@ static json_t *zeros(size_t n, int real)
 }
 
 /* "partial": one flag per week of the window (dates.h). */
-static int mark_partial(sqlite3 *db, const struct window *w, json_t *out)
+static int mark_partial(struct db *db, const struct window *w, json_t *out)
 {
-	sqlite3_stmt *st = prepare(db, "SELECT min(week), max(week) FROM reports", NULL);
+	struct db_stmt *st = prepare(db, "SELECT min(week), max(week) FROM reports", NULL);
 	if (!st)
 		return -1;
 	int64_t first = 0, last = 0;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+	if (db_step(st) == DB_ROW && db_text(st, 0)) {
 		first = week_parse_date(col_text(st, 0));
 		last = week_parse_date(col_text(st, 1));
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	json_t *partial = json_array();
 	for (size_t i = 0; i < w->n; i++)
 		json_array_append_new(partial, json_boolean(date_period_partial(week_parse_date(w->weeks[i]), first, last,
@@ -194,44 +192,44 @@ static int mark_partial(sqlite3 *db, const struct window *w, json_t *out)
 	return 0;
 }
 
-static int load_window(sqlite3 *db, const char *program, const struct query_filter *f, const struct sources *src,
+static int load_window(struct db *db, const char *program, const struct query_filter *f, const struct sources *src,
 		       struct window *w, json_t *out)
 {
-	sqlite3_stmt *st = prepare_for(db, src->window, program, f);
+	struct db_stmt *st = prepare_for(db, src->window, program, f);
 	if (!st)
 		return -1;
 	json_t *weeks = json_array(), *reports = json_array();
 	json_object_set_new(out, "weeks", weeks);
 	json_object_set_new(out, "reports", reports);
 	w->weeks = calloc(QUERY_MAX_WEEKS, sizeof *w->weeks);
-	int rc = SQLITE_DONE;
-	while (w->weeks && (rc = sqlite3_step(st)) == SQLITE_ROW && w->n < QUERY_MAX_WEEKS) {
+	int rc = DB_DONE;
+	while (w->weeks && (rc = db_step(st)) == DB_ROW && w->n < QUERY_MAX_WEEKS) {
 		strncpy(w->weeks[w->n++], col_text(st, 0), DATE_LEN);
 		json_array_append_new(weeks, col_string(st, 0));
-		json_array_append_new(reports, json_integer(sqlite3_column_int64(st, 1)));
+		json_array_append_new(reports, json_integer(db_int64(st, 1)));
 	}
-	sqlite3_finalize(st);
-	if (!w->weeks || (rc != SQLITE_DONE && rc != SQLITE_ROW))
+	db_finalize(st);
+	if (!w->weeks || (rc != DB_DONE && rc != DB_ROW))
 		return -1;
 	return mark_partial(db, w, out);
 }
 
-static int load_versions(sqlite3 *db, const char *program, const struct query_filter *f, const struct sources *src,
+static int load_versions(struct db *db, const char *program, const struct query_filter *f, const struct sources *src,
 			 const struct window *w, json_t *out)
 {
-	sqlite3_stmt *st = prepare_for(db, src->versions, program, f);
+	struct db_stmt *st = prepare_for(db, src->versions, program, f);
 	if (!st)
 		return -1;
 	json_t *versions = json_array(), *v = NULL;
 	json_object_set_new(out, "versions", versions);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (!v || strcmp(json_string_value(json_object_get(v, "version")), col_text(st, 0)) != 0) {
 			v = json_pack("{s:o, s:s?, s:I, s:o}", "version", col_string(st, 0), "human",
-				      (const char *)sqlite3_column_text(st, 3), "total", (json_int_t)0, "reports", zeros(w->n, 0));
+				      db_text(st, 3), "total", (json_int_t)0, "reports", zeros(w->n, 0));
 			json_array_append_new(versions, v);
 		}
-		int64_t n = sqlite3_column_int64(st, 2);
+		int64_t n = db_int64(st, 2);
 		json_object_set_new(v, "total", json_integer(sat_add(json_integer_value(json_object_get(v, "total")), n)));
 		int i = week_index(w, col_text(st, 1));
 		if (i >= 0)
@@ -241,15 +239,15 @@ static int load_versions(sqlite3 *db, const char *program, const struct query_fi
 }
 
 /* Each chart's reports per week, keyed by chart name. */
-static json_t *load_chart_reports(sqlite3 *db, const char *program, const struct query_filter *f,
+static json_t *load_chart_reports(struct db *db, const char *program, const struct query_filter *f,
 				  const struct sources *src, const struct window *w)
 {
-	sqlite3_stmt *st = prepare_for(db, src->charts, program, f);
+	struct db_stmt *st = prepare_for(db, src->charts, program, f);
 	if (!st)
 		return NULL;
 	json_t *charts = json_object();
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		json_t *a = json_object_get(charts, col_text(st, 0));
 		if (!a) {
 			a = zeros(w->n, 0);
@@ -257,12 +255,12 @@ static json_t *load_chart_reports(sqlite3 *db, const char *program, const struct
 		}
 		int i = week_index(w, col_text(st, 1));
 		if (i >= 0)
-			json_array_set_new(a, (size_t)i, json_integer(sqlite3_column_int64(st, 2)));
+			json_array_set_new(a, (size_t)i, json_integer(db_int64(st, 2)));
 	}
 	return finish(st, rc, charts);
 }
 
-static json_t *new_bucket(sqlite3_stmt *st, size_t n)
+static json_t *new_bucket(struct db_stmt *st, size_t n)
 {
 	const char *counter = col_text(st, 0), *colon = strchr(counter, ':');
 	return json_pack("{s:o, s:o, s:I, s:o, s:o, s:o}", "bucket", colon ? json_string(colon + 1) : json_null(),
@@ -272,7 +270,7 @@ static json_t *new_bucket(sqlite3_stmt *st, size_t n)
 
 /* Adds one week_counter row (counter, chart, period, total, reports, share)
  * to the chart's bucket, creating both as needed. */
-static void add_counter_row(sqlite3_stmt *st, const struct window *w, json_t *charts, json_t *chart_reports,
+static void add_counter_row(struct db_stmt *st, const struct window *w, json_t *charts, json_t *chart_reports,
 			    json_t **chart, json_t **bucket)
 {
 	const char *name = col_text(st, 1);
@@ -287,23 +285,23 @@ static void add_counter_row(sqlite3_stmt *st, const struct window *w, json_t *ch
 		*bucket = new_bucket(st, w->n);
 		json_array_append_new(json_object_get(*chart, "buckets"), *bucket);
 	}
-	int64_t total = sqlite3_column_int64(st, 3);
+	int64_t total = db_int64(st, 3);
 	json_object_set_new(*bucket, "total", json_integer(sat_add(json_integer_value(json_object_get(*bucket, "total")), total)));
 	int i = week_index(w, col_text(st, 2));
 	if (i < 0)
 		return;
 	json_array_set_new(json_object_get(*bucket, "counts"), (size_t)i, json_integer(total));
-	json_array_set_new(json_object_get(*bucket, "reports"), (size_t)i, json_integer(sqlite3_column_int64(st, 4)));
+	json_array_set_new(json_object_get(*bucket, "reports"), (size_t)i, json_integer(db_int64(st, 4)));
 	int64_t reporters = json_integer_value(json_array_get(json_object_get(*chart, "reports"), (size_t)i));
-	double share = reporters > 0 ? sqlite3_column_double(st, 5) / (double)reporters : 0;
+	double share = reporters > 0 ? db_double(st, 5) / (double)reporters : 0;
 	json_array_set_new(json_object_get(*bucket, "shares"), (size_t)i, json_real(share));
 }
 
-static int load_charts(sqlite3 *db, const char *program, const struct query_filter *f, const struct sources *src,
+static int load_charts(struct db *db, const char *program, const struct query_filter *f, const struct sources *src,
 		       const struct window *w, json_t *out)
 {
 	json_t *chart_reports = load_chart_reports(db, program, f, src, w);
-	sqlite3_stmt *st = chart_reports ? prepare_for(db, src->counters, program, f) : NULL;
+	struct db_stmt *st = chart_reports ? prepare_for(db, src->counters, program, f) : NULL;
 	if (!st) {
 		json_decref(chart_reports);
 		return -1;
@@ -312,7 +310,7 @@ static int load_charts(sqlite3 *db, const char *program, const struct query_filt
 	json_object_set_new(out, "charts", charts);
 	json_object_set_new(out, "totals", totals);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == DB_ROW)
 		add_counter_row(st, w, charts, chart_reports, &chart, &bucket);
 	json_decref(chart_reports);
 	if (!finish(st, rc, json_true()))
@@ -332,7 +330,7 @@ static int filtering(const struct query_filter *f)
 	return 0;
 }
 
-json_t *query_counters(sqlite3 *db, const char *program, const struct query_filter *f)
+json_t *query_counters(struct db *db, const char *program, const struct query_filter *f)
 {
 	const struct sources *src = filtering(f) ? &MATCHING_ROWS : &AGGREGATES;
 	json_t *out = json_pack("{s:s}", "program", program);
@@ -355,10 +353,10 @@ json_t *query_counters(sqlite3 *db, const char *program, const struct query_filt
 	return out;
 }
 
-static json_t *new_stack(sqlite3_stmt *st)
+static json_t *new_stack(struct db_stmt *st)
 {
 	const char *stack = col_text(st, 0);
-	size_t len = (size_t)sqlite3_column_bytes(st, 0);
+	size_t len = db_bytes(st, 0);
 	json_t *frames = json_array();
 	const char *nl = memchr(stack, '\n', len), *end = stack + len;
 	for (const char *p = nl ? nl + 1 : end; p < end;) {
@@ -375,12 +373,12 @@ static json_t *new_stack(sqlite3_stmt *st)
 			 "programs");
 }
 
-static void add_stack_row(sqlite3_stmt *st, json_t *s)
+static void add_stack_row(struct db_stmt *st, json_t *s)
 {
-	json_int_t total = sqlite3_column_int64(st, 3), reports = sqlite3_column_int64(st, 4);
+	json_int_t total = db_int64(st, 3), reports = db_int64(st, 4);
 	json_array_append_new(json_object_get(s, "programs"),
 			      json_pack("{s:o, s:o, s:s?, s:I, s:I}", "program", col_string(st, 1), "version",
-					col_string(st, 2), "human", (const char *)sqlite3_column_text(st, 7), "total", total,
+					col_string(st, 2), "human", db_text(st, 7), "total", total,
 					"reports", reports));
 	json_object_set_new(s, "total", json_integer(sat_add(json_integer_value(json_object_get(s, "total")), total)));
 	json_object_set_new(s, "reports", json_integer(sat_add(json_integer_value(json_object_get(s, "reports")), reports)));
@@ -405,9 +403,9 @@ static int by_recency(const void *a, const void *b)
 	return (tx < ty) - (tx > ty);
 }
 
-json_t *query_stacks(sqlite3 *db, const char *program, int limit)
+json_t *query_stacks(struct db *db, const char *program, int limit)
 {
-	sqlite3_stmt *st = prepare(db,
+	struct db_stmt *st = prepare(db,
 				   "SELECT stack, s.program, s.version, total, reports, first_period, last_period, n.human"
 				   " FROM stacks s LEFT JOIN version_names n ON n.program = s.program AND n.version = s.version"
 				   " WHERE ?1 IS NULL OR s.program = ?1 ORDER BY stack, total DESC, s.program, s.version",
@@ -416,7 +414,7 @@ json_t *query_stacks(sqlite3 *db, const char *program, int limit)
 		return NULL;
 	json_t *all = json_array(), *s = NULL;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (!s || strcmp(json_string_value(json_object_get(s, "stack")), col_text(st, 0)) != 0) {
 			s = new_stack(st);
 			json_array_append_new(all, s);
@@ -439,31 +437,31 @@ json_t *query_stacks(sqlite3 *db, const char *program, int limit)
 	return ranked;
 }
 
-json_t *query_facets(sqlite3 *db)
+json_t *query_facets(struct db *db)
 {
 	json_t *out = json_object();
 	struct window w = {0};
-	sqlite3_stmt *st = prepare(db,
+	struct db_stmt *st = prepare(db,
 				   "SELECT period FROM (SELECT DISTINCT period FROM week_facet ORDER BY period DESC LIMIT "
-				   QUERY_MAX_WEEKS_TEXT ") ORDER BY period",
+				   QUERY_MAX_WEEKS_TEXT ") AS w ORDER BY period",
 				   NULL);
-	int rc = st ? SQLITE_DONE : SQLITE_ERROR;
+	int rc = st ? DB_DONE : DB_ERROR;
 	json_t *weeks = json_array(), *facets = json_object();
 	json_object_set_new(out, "weeks", weeks);
 	json_object_set_new(out, "facets", facets);
 	w.weeks = calloc(QUERY_MAX_WEEKS, sizeof *w.weeks);
-	while (st && w.weeks && (rc = sqlite3_step(st)) == SQLITE_ROW && w.n < QUERY_MAX_WEEKS) {
+	while (st && w.weeks && (rc = db_step(st)) == DB_ROW && w.n < QUERY_MAX_WEEKS) {
 		strncpy(w.weeks[w.n++], col_text(st, 0), DATE_LEN);
 		json_array_append_new(weeks, col_string(st, 0));
 	}
-	sqlite3_finalize(st);
-	if (!w.weeks || rc != SQLITE_DONE || mark_partial(db, &w, out) < 0 ||
+	db_finalize(st);
+	if (!w.weeks || rc != DB_DONE || mark_partial(db, &w, out) < 0 ||
 	    !(st = prepare(db, "SELECT facet, value, period, reports FROM week_facet ORDER BY facet, value", NULL))) {
 		free(w.weeks);
 		json_decref(out);
 		return NULL;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		json_t *facet = json_object_get(facets, col_text(st, 0));
 		if (!facet)
 			json_object_set_new(facets, col_text(st, 0), facet = json_object());
@@ -472,7 +470,7 @@ json_t *query_facets(sqlite3 *db)
 			json_object_set_new(facet, col_text(st, 1), values = zeros(w.n, 0));
 		int i = week_index(&w, col_text(st, 2));
 		if (i >= 0)
-			json_array_set_new(values, (size_t)i, json_integer(sqlite3_column_int64(st, 3)));
+			json_array_set_new(values, (size_t)i, json_integer(db_int64(st, 3)));
 	}
 	free(w.weeks);
 	return finish(st, rc, out);

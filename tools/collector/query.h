@@ -5,7 +5,7 @@
 #define COLLECTOR_QUERY_H
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "db/db.h"
 
 #include "report.h"
 
@@ -18,10 +18,10 @@ struct query_filter {
 #define QUERY_MAX_WEEKS_TEXT "52"
 
 /* {"reports", "programs", "first_week", "last_week"} */
-json_t *query_summary(sqlite3 *db);
+json_t *query_summary(struct db *db);
 /* [{"program", "reports", "weeks": [..], "counts": [reports per week],
  *   "versions": [{"version", "reports"}]}], most reports first. */
-json_t *query_programs(sqlite3 *db);
+json_t *query_programs(struct db *db);
 /* {"program", "weeks", "partial": [bool..], "reports",
  *  "versions": [{"version", "human"?, "total", "reports": [..]}],
  *  "charts": [{"chart", "reports": [..], "buckets": [{"bucket", "counter",
@@ -30,13 +30,13 @@ json_t *query_programs(sqlite3 *db);
  * over the program's last QUERY_MAX_WEEKS weeks ("totals": all weeks);
  * JSON null when no report has the program. filter NULL (or all NULL):
  * from the aggregate tables; else from the matching reports' rows. */
-json_t *query_counters(sqlite3 *db, const char *program, const struct query_filter *filter);
+json_t *query_counters(struct db *db, const char *program, const struct query_filter *filter);
 /* [{"stack", "name", "frames": [..], "total", "reports", "first_week",
  *   "last_week", "programs": [{"program", "version", "total", "reports"}]}],
  * newest (last_week) first, then most reports, at most limit; program NULL = all. */
-json_t *query_stacks(sqlite3 *db, const char *program, int limit);
+json_t *query_stacks(struct db *db, const char *program, int limit);
 /* Who reports, per week: {"weeks": [..], "partial": [..], "facets": {facet:
  * {value: [reports per week]}}} over the last QUERY_MAX_WEEKS weeks. */
-json_t *query_facets(sqlite3 *db);
+json_t *query_facets(struct db *db);
 
 #endif

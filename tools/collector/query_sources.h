@@ -18,7 +18,7 @@ struct sources {
 
 static const struct sources AGGREGATES = {
 	"SELECT period, reports FROM (SELECT period, reports FROM week_program WHERE program = ?1"
-	" ORDER BY period DESC LIMIT " QUERY_MAX_WEEKS_TEXT ") ORDER BY period",
+	" ORDER BY period DESC LIMIT " QUERY_MAX_WEEKS_TEXT ") AS w ORDER BY period",
 	"SELECT v.version, period, reports, n.human FROM week_version v LEFT JOIN version_names n"
 	" ON n.program = v.program AND n.version = v.version WHERE v.program = ?1 ORDER BY v.version, period",
 	"SELECT chart, period, reports FROM week_chart WHERE program = ?1",
@@ -37,14 +37,15 @@ static const struct sources AGGREGATES = {
  * report (versions merged), summed over the reports. */
 static const struct sources MATCHING_ROWS = {
 	MATCHING "SELECT period, reports FROM (SELECT period, count(DISTINCT id) AS reports FROM f GROUP BY period"
-		 " ORDER BY period DESC LIMIT " QUERY_MAX_WEEKS_TEXT ") ORDER BY period",
-	MATCHING "SELECT f.version, period, count(DISTINCT id), n.human FROM f LEFT JOIN version_names n"
+		 " ORDER BY period DESC LIMIT " QUERY_MAX_WEEKS_TEXT ") AS w ORDER BY period",
+	MATCHING "SELECT f.version, period, count(DISTINCT id), max(n.human) FROM f LEFT JOIN version_names n"
 		 " ON n.program = ?1 AND n.version = f.version GROUP BY f.version, period ORDER BY f.version, period",
 	MATCHING "SELECT chart, period, count(DISTINCT id) FROM f GROUP BY chart, period",
-	MATCHING ", t AS (SELECT id, period, counter, chart, sum(count) AS total FROM f GROUP BY id, counter),"
+	MATCHING ", t AS (SELECT id, period, counter, chart, sum(count) AS total FROM f"
+		 " GROUP BY id, period, counter, chart),"
 		 " s AS (SELECT *, total * 1.0 / nullif(sum(total) OVER (PARTITION BY id, chart), 0) AS share FROM t)"
-		 " SELECT counter, chart, period, sum(total), sum(total > 0), coalesce(sum(share), 0) FROM s"
-		 " GROUP BY counter, period ORDER BY chart, counter, period",
+		 " SELECT counter, chart, period, sum(total), sum(CASE WHEN total > 0 THEN 1 ELSE 0 END),"
+		 " coalesce(sum(share), 0) FROM s GROUP BY counter, chart, period ORDER BY chart, counter, period",
 };
 
 #endif

@@ -1,12 +1,16 @@
-/* The database schema, versioned (SQLite's PRAGMA user_version): step i
+/* The database schema, versioned (SQLite's PRAGMA user_version,
+ * PostgreSQL's table telem_schema; db.h): step i
  * takes a database of version i to version i + 1, so a new collector
  * upgrades an old database in place, inside one transaction, and an old
  * collector refuses a newer one. The aggregate tables are kept in the same
  * transaction as the rows they summarize, so the dashboard never has to
  * scan the rows. A "period" is the Monday of the dashboard week a report is
  * charted in (dates.h). */
+#ifndef COLLECTOR_SCHEMA_SQL_H
+#define COLLECTOR_SCHEMA_SQL_H
+
 #define SCHEMA_VERSION 2
-static const char *const SCHEMA_STEPS[SCHEMA_VERSION] = {
+static const char *const SQLITE_SCHEMA_STEPS[SCHEMA_VERSION] = {
 	/* 0 -> 1 */
 	"CREATE TABLE IF NOT EXISTS reports("
 	" id INTEGER PRIMARY KEY,"
@@ -58,3 +62,54 @@ static const char *const SCHEMA_STEPS[SCHEMA_VERSION] = {
 	" period TEXT NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL, reports INTEGER NOT NULL,"
 	" PRIMARY KEY(period, facet, value)) WITHOUT ROWID;",
 };
+
+/* The same tables in PostgreSQL's types: 64-bit integers throughout (an
+ * INTEGER there is 32 bits), DOUBLE PRECISION (its REAL is 32 bits), BYTEA,
+ * and text compared byte by byte (COLLATE "C"), so that both backends sort
+ * and group alike whatever the database's locale. */
+#define PG_TEXT "TEXT COLLATE \"C\" NOT NULL"
+static const char *const POSTGRES_SCHEMA_STEPS[SCHEMA_VERSION] = {
+	/* 0 -> 1 */
+	"CREATE TABLE IF NOT EXISTS reports("
+	" id BIGSERIAL PRIMARY KEY, hash BYTEA NOT NULL UNIQUE,"
+	" week " PG_TEXT ", period " PG_TEXT ", x DOUBLE PRECISION NOT NULL, config " PG_TEXT ","
+	" received BIGINT NOT NULL, body BYTEA NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS counts("
+	" report BIGINT NOT NULL REFERENCES reports(id),"
+	" week " PG_TEXT ", program " PG_TEXT ", version " PG_TEXT ","
+	" counter " PG_TEXT ", count BIGINT NOT NULL, is_stack INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS week_program("
+	" program " PG_TEXT ", period " PG_TEXT ", reports BIGINT NOT NULL, PRIMARY KEY(program, period));"
+	"CREATE TABLE IF NOT EXISTS week_version("
+	" program " PG_TEXT ", period " PG_TEXT ", version " PG_TEXT ", reports BIGINT NOT NULL,"
+	" PRIMARY KEY(program, period, version));"
+	"CREATE TABLE IF NOT EXISTS week_chart("
+	" program " PG_TEXT ", chart " PG_TEXT ", period " PG_TEXT ", reports BIGINT NOT NULL,"
+	" PRIMARY KEY(program, chart, period));"
+	"CREATE TABLE IF NOT EXISTS week_counter("
+	" program " PG_TEXT ", counter " PG_TEXT ", period " PG_TEXT ", chart " PG_TEXT ","
+	" total BIGINT NOT NULL, reports BIGINT NOT NULL, share DOUBLE PRECISION NOT NULL,"
+	" PRIMARY KEY(program, counter, period));"
+	"CREATE TABLE IF NOT EXISTS stacks("
+	" stack " PG_TEXT ", program " PG_TEXT ", version " PG_TEXT ","
+	" total BIGINT NOT NULL, reports BIGINT NOT NULL, first_period " PG_TEXT ", last_period " PG_TEXT ","
+	" PRIMARY KEY(stack, program, version));",
+	/* 1 -> 2; instr(): SQLite's name for strpos, used by the filtered queries */
+	"ALTER TABLE reports ADD COLUMN IF NOT EXISTS arch " PG_TEXT " DEFAULT '';"
+	"ALTER TABLE reports ADD COLUMN IF NOT EXISTS libc " PG_TEXT " DEFAULT '';"
+	"ALTER TABLE reports ADD COLUMN IF NOT EXISTS os " PG_TEXT " DEFAULT '';"
+	"ALTER TABLE reports ADD COLUMN IF NOT EXISTS env " PG_TEXT " DEFAULT '';"
+	"ALTER TABLE reports ADD COLUMN IF NOT EXISTS container " PG_TEXT " DEFAULT '';"
+	"ALTER TABLE counts ADD COLUMN IF NOT EXISTS goarch " PG_TEXT " DEFAULT '';"
+	"ALTER TABLE counts ADD COLUMN IF NOT EXISTS goversion " PG_TEXT " DEFAULT '';"
+	"CREATE INDEX IF NOT EXISTS reports_week ON reports(week);"
+	"CREATE TABLE IF NOT EXISTS version_names("
+	" program " PG_TEXT ", version " PG_TEXT ", human " PG_TEXT ", PRIMARY KEY(program, version));"
+	"CREATE TABLE IF NOT EXISTS week_facet("
+	" period " PG_TEXT ", facet " PG_TEXT ", value " PG_TEXT ", reports BIGINT NOT NULL,"
+	" PRIMARY KEY(period, facet, value));"
+	"CREATE OR REPLACE FUNCTION instr(text, text) RETURNS integer AS 'SELECT strpos($1, $2)'"
+	" LANGUAGE sql IMMUTABLE STRICT;",
+};
+
+#endif

@@ -1,0 +1,418 @@
+/* The scale-out backend: a PostgreSQL database shared by any number of
+ * collector processes (libpq). Parameters travel in binary (text as its
+ * bytes, numbers in network order), so nothing needs quoting or a
+ * terminating NUL; results come back as text. A connection lost (the
+ * server restarted) is reopened at the next transaction, and its
+ * statements prepared again. */
+#include <endian.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+
+/* pg_type OIDs of the parameter types we send */
+enum { OID_BYTEA = 17, OID_INT8 = 20, OID_TEXT = 25, OID_FLOAT8 = 701 };
+
+/* Any constant of ours: concurrent collectors upgrading one schema take turns. */
+#define SCHEMA_LOCK_KEY 0x74656c656dLL /* "telem" */
+
+struct pg_db {
+	struct db base;
+	PGconn *conn;
+	char error[512];
+	char sqlstate[6];
+	unsigned generation; /* bumped when the connection is reopened */
+	unsigned next_name;
+	int full_sync;
+};
+
+struct pg_stmt {
+	struct db_stmt base;
+	char *sql; /* with $1, $2 */
+	int persistent;
+	char name[24];
+	unsigned prepared_generation; /* 0: not prepared */
+	int n;
+	Oid *types;
+	const char **values;
+	int *lengths, *formats;
+	uint64_t *numbers; /* the network-order bytes of numeric parameters */
+	PGresult *res;
+	int row, rows;
+};
+
+static struct pg_db *pg_of(struct db *db) { return (struct pg_db *)db; }
+static struct pg_stmt *stmt_of(struct db_stmt *st) { return (struct pg_stmt *)st; }
+
+static void quiet(void *arg, const char *message)
+{
+	(void)arg; /* NOTICEs ("relation already exists, skipping") are not ours to print */
+	(void)message;
+}
+
+/* libpq's messages end with a newline and may span lines: one line kept. */
+static void set_error(struct pg_db *db, const char *message, const char *sqlstate)
+{
+	snprintf(db->error, sizeof db->error, "%s", message && *message ? message : "unknown PostgreSQL error");
+	db->error[strcspn(db->error, "\n")] = 0;
+	snprintf(db->sqlstate, sizeof db->sqlstate, "%s", sqlstate ? sqlstate : "");
+}
+
+/* 0 when res is a success; else the error noted, res freed. */
+static int check(struct pg_db *db, PGresult *res)
+{
+	ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
+		return 0;
+	set_error(db, res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn),
+		  res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL);
+	PQclear(res);
+	return -1;
+}
+
+static void pg_close(struct db *d)
+{
+	PQfinish(pg_of(d)->conn);
+	free(d);
+}
+
+static const char *pg_error(struct db *d) { return pg_of(d)->error; }
+
+/* serialization_failure, deadlock_detected: another writer won; the whole
+ * transaction can simply run again. */
+static int pg_transient(struct db *d)
+{
+	const char *s = pg_of(d)->sqlstate;
+	return strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0;
+}
+
+static int pg_exec(struct db *d, const char *sql)
+{
+	struct pg_db *db = pg_of(d);
+	PGresult *res = PQexec(db->conn, sql);
+	if (check(db, res) < 0)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+static int session_settings(struct pg_db *db, int full_sync)
+{
+	PQsetNoticeProcessor(db->conn, quiet, NULL);
+	/* off: a commit is answered before its WAL is flushed; the collector
+	 * dying loses nothing, the server dying loses at most a fraction of a second */
+	return pg_exec(&db->base, full_sync ? "SET synchronous_commit = on" : "SET synchronous_commit = off");
+}
+
+static int pg_begin(struct db *d)
+{
+	struct pg_db *db = pg_of(d);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		PQreset(db->conn);
+		if (PQstatus(db->conn) != CONNECTION_OK) {
+			set_error(db, PQerrorMessage(db->conn), NULL);
+			return -1;
+		}
+		db->generation++;
+		if (session_settings(db, db->full_sync) < 0)
+			return -1;
+	}
+	return pg_exec(d, "BEGIN");
+}
+
+static int pg_lock_schema(struct db *d)
+{
+	char sql[80];
+	snprintf(sql, sizeof sql, "SELECT pg_advisory_xact_lock(%lld)", SCHEMA_LOCK_KEY);
+	return pg_exec(d, sql);
+}
+
+/* The first value of a one-row query, as text; NULL on error. */
+static PGresult *one_value(struct pg_db *db, const char *sql)
+{
+	PGresult *res = PQexec(db->conn, sql);
+	if (check(db, res) < 0)
+		return NULL;
+	if (PQntuples(res) != 1) {
+		set_error(db, "unexpected result", NULL);
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+static int pg_schema_version(struct db *d, long long *version)
+{
+	struct pg_db *db = pg_of(d);
+	PGresult *res = one_value(db, "SELECT to_regclass('telem_schema') IS NOT NULL");
+	if (!res)
+		return -1;
+	int exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	*version = 0;
+	if (!exists)
+		return 0;
+	if (!(res = one_value(db, "SELECT coalesce(max(version), 0) FROM telem_schema")))
+		return -1;
+	*version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
+static int pg_set_schema_version(struct db *d, long long version)
+{
+	char sql[200];
+	snprintf(sql, sizeof sql,
+		 "CREATE TABLE IF NOT EXISTS telem_schema(version BIGINT NOT NULL);"
+		 " DELETE FROM telem_schema; INSERT INTO telem_schema VALUES(%lld)",
+		 version);
+	return pg_exec(d, sql);
+}
+
+/* ?N becomes $N, a bare ? the next number (SQLite's rule); quoted text is
+ * left alone. n: the highest number used. */
+static char *translate(const char *sql, int *n)
+{
+	size_t len = strlen(sql);
+	char *out = malloc(len * 2 + 1), *o = out;
+	int quoted = 0, highest = 0;
+	if (!out)
+		return NULL;
+	for (const char *p = sql; *p; p++) {
+		if (*p == '\'')
+			quoted = !quoted;
+		if (quoted || *p != '?') {
+			*o++ = *p;
+			continue;
+		}
+		int k;
+		if (p[1] >= '0' && p[1] <= '9') {
+			char *end;
+			k = (int)strtol(p + 1, &end, 10);
+			p = end - 1;
+		} else {
+			k = highest + 1;
+		}
+		if (k > highest)
+			highest = k;
+		o += sprintf(o, "$%d", k);
+	}
+	*o = 0;
+	*n = highest;
+	return out;
+}
+
+static struct db_stmt *pg_prepare(struct db *d, const char *sql, int persistent)
+{
+	struct pg_db *db = pg_of(d);
+	struct pg_stmt *s = calloc(1, sizeof *s);
+	if (!s || !(s->sql = translate(sql, &s->n))) {
+		free(s);
+		set_error(db, "out of memory", NULL);
+		return NULL;
+	}
+	s->base.db = d;
+	s->persistent = persistent;
+	snprintf(s->name, sizeof s->name, "telem%u", db->next_name++);
+	size_t n = (size_t)s->n + 1;
+	s->types = calloc(n, sizeof *s->types);
+	s->values = calloc(n, sizeof *s->values);
+	s->lengths = calloc(n, sizeof *s->lengths);
+	s->formats = calloc(n, sizeof *s->formats);
+	s->numbers = calloc(n, sizeof *s->numbers);
+	if (!s->types || !s->values || !s->lengths || !s->formats || !s->numbers) {
+		set_error(db, "out of memory", NULL);
+		d->ops->finalize(&s->base);
+		return NULL;
+	}
+	return &s->base;
+}
+
+static int pg_param_count(struct db_stmt *st) { return stmt_of(st)->n; }
+
+static void bind(struct pg_stmt *s, int i, Oid type, const void *p, size_t len)
+{
+	if (i < 1 || i > s->n)
+		return;
+	s->types[i - 1] = type;
+	s->values[i - 1] = p;
+	s->lengths[i - 1] = (int)len;
+	s->formats[i - 1] = 1;
+}
+
+static void pg_bind_text(struct db_stmt *st, int i, const char *p, size_t len)
+{
+	bind(stmt_of(st), i, OID_TEXT, p ? p : "", len);
+}
+
+static void pg_bind_blob(struct db_stmt *st, int i, const void *p, size_t len)
+{
+	bind(stmt_of(st), i, OID_BYTEA, p, len);
+}
+
+static void pg_bind_int64(struct db_stmt *st, int i, int64_t v)
+{
+	struct pg_stmt *s = stmt_of(st);
+	if (i < 1 || i > s->n)
+		return;
+	s->numbers[i - 1] = htobe64((uint64_t)v);
+	bind(s, i, OID_INT8, &s->numbers[i - 1], 8);
+}
+
+static void pg_bind_double(struct db_stmt *st, int i, double v)
+{
+	struct pg_stmt *s = stmt_of(st);
+	if (i < 1 || i > s->n)
+		return;
+	uint64_t bits;
+	memcpy(&bits, &v, sizeof bits);
+	s->numbers[i - 1] = htobe64(bits);
+	bind(s, i, OID_FLOAT8, &s->numbers[i - 1], 8);
+}
+
+/* Persistent statements are parsed once per connection, with the types of
+ * their first parameters (a statement binds the same types every time). */
+static PGresult *execute(struct pg_db *db, struct pg_stmt *s)
+{
+	if (!s->persistent)
+		return PQexecParams(db->conn, s->sql, s->n, s->types, s->values, s->lengths, s->formats, 0);
+	if (s->prepared_generation != db->generation + 1) {
+		PGresult *res = PQprepare(db->conn, s->name, s->sql, s->n, s->types);
+		if (check(db, res) < 0)
+			return NULL;
+		PQclear(res);
+		s->prepared_generation = db->generation + 1;
+	}
+	return PQexecPrepared(db->conn, s->name, s->n, s->values, s->lengths, s->formats, 0);
+}
+
+static int pg_step(struct db_stmt *st)
+{
+	struct pg_stmt *s = stmt_of(st);
+	struct pg_db *db = pg_of(st->db);
+	if (!s->res) {
+		PGresult *res = execute(db, s);
+		if (!res || check(db, res) < 0)
+			return DB_ERROR;
+		s->res = res;
+		s->row = -1;
+		s->rows = PQresultStatus(res) == PGRES_TUPLES_OK ? PQntuples(res) : 0;
+	}
+	if (s->row + 1 >= s->rows) {
+		s->row = s->rows;
+		return DB_DONE;
+	}
+	s->row++;
+	return DB_ROW;
+}
+
+static const char *pg_text(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = stmt_of(st);
+	return PQgetisnull(s->res, s->row, i) ? NULL : PQgetvalue(s->res, s->row, i);
+}
+
+static size_t pg_bytes(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = stmt_of(st);
+	return (size_t)PQgetlength(s->res, s->row, i);
+}
+
+/* An aggregate over BIGINT is NUMERIC in PostgreSQL: one beyond 2^63-1
+ * saturates, as counts do (saturate.h). */
+static int64_t pg_integer(struct db_stmt *st, int i)
+{
+	const char *v = pg_text(st, i);
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+static double pg_double(struct db_stmt *st, int i)
+{
+	const char *v = pg_text(st, i);
+	return v ? strtod(v, NULL) : 0;
+}
+
+static void pg_reset(struct db_stmt *st)
+{
+	struct pg_stmt *s = stmt_of(st);
+	PQclear(s->res);
+	s->res = NULL;
+	for (int i = 0; i < s->n; i++) {
+		s->types[i] = 0;
+		s->values[i] = NULL;
+		s->lengths[i] = 0;
+		s->formats[i] = 0;
+	}
+}
+
+static void pg_finalize(struct db_stmt *st)
+{
+	struct pg_stmt *s = stmt_of(st);
+	struct pg_db *db = pg_of(st->db);
+	PQclear(s->res);
+	if (s->prepared_generation == db->generation + 1 && PQstatus(db->conn) == CONNECTION_OK) {
+		char sql[48];
+		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
+		PQclear(PQexec(db->conn, sql));
+	}
+	free(s->sql);
+	free(s->types);
+	free(s->values);
+	free(s->lengths);
+	free(s->formats);
+	free(s->numbers);
+	free(s);
+}
+
+static const struct db_ops POSTGRES_OPS = {
+	.kind = DB_POSTGRES,
+	.close = pg_close,
+	.error = pg_error,
+	.error_is_transient = pg_transient,
+	.exec = pg_exec,
+	.begin = pg_begin,
+	.lock_schema = pg_lock_schema,
+	.schema_version = pg_schema_version,
+	.set_schema_version = pg_set_schema_version,
+	.prepare = pg_prepare,
+	.param_count = pg_param_count,
+	.bind_text = pg_bind_text,
+	.bind_blob = pg_bind_blob,
+	.bind_int64 = pg_bind_int64,
+	.bind_double = pg_bind_double,
+	.step = pg_step,
+	.text = pg_text,
+	.bytes = pg_bytes,
+	.int64 = pg_integer,
+	.dbl = pg_double,
+	.reset = pg_reset,
+	.finalize = pg_finalize,
+};
+
+struct db *db_postgres_open(const char *url, int full_sync, char *err, size_t errlen)
+{
+	struct pg_db *db = calloc(1, sizeof *db);
+	char shown[256];
+	db_spec_shown(url, shown, sizeof shown);
+	if (!db) {
+		snprintf(err, errlen, "%s: out of memory", shown);
+		return NULL;
+	}
+	db->base.ops = &POSTGRES_OPS;
+	db->full_sync = full_sync;
+	db->conn = PQconnectdb(url);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		set_error(db, PQerrorMessage(db->conn), NULL);
+		snprintf(err, errlen, "%s: cannot connect to the database: %s", shown, db->error);
+		pg_close(&db->base);
+		return NULL;
+	}
+	if (session_settings(db, full_sync) < 0) {
+		snprintf(err, errlen, "%s: %s", shown, db->error);
+		pg_close(&db->base);
+		return NULL;
+	}
+	return &db->base;
+}

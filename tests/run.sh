@@ -7,6 +7,11 @@
 #
 #   tests/run.sh [UNIT_BINARY...]
 #   TESTS='1[03]-*' tests/run.sh      only the integration scripts matching a glob
+#   BACKENDS=sqlite tests/run.sh       the collector scripts against SQLite only
+#
+# A script whose header says "# backends: sqlite postgresql" runs once per
+# backend (COLLECTOR_BACKEND=...), the second time as NAME.postgresql.t,
+# against one PostgreSQL server started here for the whole run.
 set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +30,9 @@ unmount_leftovers() {
 	awk -v p="$logs/" 'index($2, p) == 1 {print $2}' /proc/mounts 2>/dev/null | sort -r |
 		while IFS= read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
 }
+pg_dir=
 cleanup() {
+	[ -z "$pg_dir" ] || { pg_stop "$pg_dir"; rm -rf "$pg_dir"; }
 	unmount_leftovers
 	chmod -R u+rwx "$logs" 2>/dev/null
 	rm -rf "$logs"
@@ -59,11 +66,12 @@ run_unit() {
 
 # One TAP script: its stdout is kept for prove; ok/not ok lines are counted.
 run_tap() {
-	local t=$1 name rc=0 start
+	local t=$1 backend=${2:-} name rc=0 start
 	name=$(basename "$t")
-	echo "=== $t"
+	[ -z "$backend" ] || name=${name%.t}.$backend.t
+	echo "=== $t${backend:+ ($backend)}"
 	start=$(date +%s)
-	timeout "$timeout_s" bash "$t" </dev/null 2>&1 | tee "$logs/tap/$name"
+	COLLECTOR_BACKEND=${backend:-sqlite} timeout "$timeout_s" bash "$t" </dev/null 2>&1 | tee "$logs/tap/$name"
 	rc=${PIPESTATUS[0]}
 	local ok nok skip planned seen lost=0
 	ok=$(grep -c '^ok ' "$logs/tap/$name")
@@ -84,7 +92,7 @@ run_tap() {
 	fi
 	[ "$rc" -ne 124 ] || echo "run.sh: $t timed out after ${timeout_s}s"
 	unmount_leftovers
-	echo "=== $t: $((ok - skip)) passed, $((nok + lost)) failed, $skip skipped ($(($(date +%s) - start))s)"
+	echo "=== $t${backend:+ ($backend)}: $((ok - skip)) passed, $((nok + lost)) failed, $skip skipped ($(($(date +%s) - start))s)"
 	passed=$((passed + ok - skip))
 	skipped=$((skipped + skip))
 	failed=$((failed + nok + lost))
@@ -98,8 +106,21 @@ done
 mkdir -p "$logs/tap"
 shopt -s nullglob
 scripts=("$root"/tests/integration/${TESTS:-*}.t)
+# The PostgreSQL runs share one server, started only when a script needs it.
+backends=${BACKENDS:-sqlite postgresql}
+if [[ " $backends " == *" postgresql "* ]] && grep -lq '^# backends:.*postgresql' "${scripts[@]}" /dev/null; then
+	. "$root/tests/fixtures/collector/pg.sh"
+	if pg_available; then
+		pg_dir=$(mktemp -d /tmp/telem-pg.XXXXXX)
+		TELEM_TEST_PG=$(pg_start "$pg_dir") || { echo "run.sh: cannot start PostgreSQL" >&2; exit 1; }
+		export TELEM_TEST_PG
+	fi
+fi
 for t in "${scripts[@]}"; do
 	run_tap "$t"
+	if [[ " $backends " == *" postgresql "* ]] && grep -q '^# backends:.*postgresql' "$t"; then
+		run_tap "$t" postgresql
+	fi
 done
 
 # prove's standard summary, from the TAP just recorded (not a second run).

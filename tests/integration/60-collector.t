@@ -6,6 +6,7 @@
 # the machines' local counters that the config allows, crash stacks
 # included; it keeps every body byte for byte, stores a resent report once,
 # stops cleanly on SIGTERM and has it all again after a restart.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/fixtures/collector/collector.sh"
 need_built "$COLLECTOR" "$PROG/crash_null" "$PROG/crash_abort"
@@ -29,7 +30,7 @@ for p in c["Programs"]:
     p["Versions"] = [ids[p["Name"]]]
 print(json.dumps(c, indent=2))
 PY
-DB=$W/collector.db
+DB=$(new_db collector)
 day0=$(date -u -d 2024-05-01T12:00:00 +%s) # mode on from this day
 collector_start "$DB" "$CFG" || exit 1
 
@@ -134,9 +135,9 @@ is "$got" "$(cat "$W/want.programs")" "reports per program count each report onc
 
 # The stored bodies are the sent files, byte for byte.
 bodies() {
-	python3 - "$DB" <<'PY'
-import hashlib, sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
+	PYTHONPATH=$FIX python3 - "$DB" <<'PY'
+import hashlib, dbq, sys
+db = dbq.connect(sys.argv[1])
 for (b,) in db.execute("SELECT body FROM reports ORDER BY 1"):
     print(hashlib.sha256(b).hexdigest())
 PY

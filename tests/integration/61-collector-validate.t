@@ -3,13 +3,14 @@
 # bad report is answered 400 (413 when too large) with a one-line reason,
 # nothing of it is stored, and the server stays up. It refuses to start on
 # a bad config (naming file and line) or a database it cannot write.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/fixtures/collector/collector.sh"
 need_built "$COLLECTOR"
 command -v curl >/dev/null || { echo "1..0 # skip curl missing"; exit 0; }
 
 W=$(new_dir)
-DB=$W/c.db
+DB=$(new_db c)
 VALID=$FIX/valid-report.json
 collector_start "$DB" "$FIX/config.json" || exit 1
 
@@ -30,7 +31,7 @@ reports() {
 	get /api/summary | python3 -c 'import json,sys; print(json.load(sys.stdin)["reports"])'
 }
 rows() {
-	python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT (SELECT count(*) FROM reports) + (SELECT count(*) FROM counts) + (SELECT count(*) FROM week_counter)").fetchone()[0])' "$DB"
+	db_value "$DB" "SELECT (SELECT count(*) FROM reports) + (SELECT count(*) FROM counts) + (SELECT count(*) FROM week_counter)"
 }
 
 # check NAME CODE REASON-REGEX [DATE]: posting $W/NAME.json gives CODE and a

@@ -6,6 +6,7 @@
 # aggregates still match the stored reports (one transaction per report).
 # SIGTERM in the middle of a load: the requests in flight are finished,
 # the process exits 0, and again every 200 is stored.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/fixtures/collector/collector.sh"
 need_built "$COLLECTOR"
@@ -29,11 +30,11 @@ PY
 # report answered 200 in RESULTS stored; the aggregates equal the sums of
 # the stored bodies. Prints what is wrong; status 1 then.
 db_check() {
-	python3 - "$@" <<'PY'
-import hashlib, json, sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
+	PYTHONPATH=$FIX python3 - "$@" <<'PY'
+import hashlib, json, dbq, sys
+db = dbq.connect(sys.argv[1])
 bad = []
-if db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+if db.kind == "sqlite" and db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
     bad.append("integrity_check failed")
 hashes = [hashlib.sha256(b).hexdigest() for (b,) in db.execute("SELECT body FROM reports")]
 if len(hashes) != len(set(hashes)):
@@ -64,7 +65,7 @@ PY
 }
 
 stored() {
-	python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM reports").fetchone()[0])' "$1"
+	db_value "$1" "SELECT count(*) FROM reports"
 }
 
 # Waits until RESULTS has N answers (at most 60 s).
@@ -77,20 +78,21 @@ wait_answers() {
 	return 1
 }
 
+A=$(new_db a) B=$(new_db b) C=$(new_db c)
 # 1. Concurrency: 300 reports, each sent twice, 50 uploaders at once.
-collector_start "$W/a.db" "$CFG" || exit 1
+collector_start "$A" "$CFG" || exit 1
 files=("$W"/small/*.json)
 reports_py load "$CURL" "$W/a.jsonl" 50 "${files[@]}" "${files[@]}"
 is "$(answers "$W/a.jsonl" 200)" 600 "600 uploads from 50 concurrent uploaders: all answered 200"
 is "$(grep -c '"stored (' "$W/a.jsonl")" 300 "300 answered 'stored' (each report once)"
 is "$(grep -c '"already stored"' "$W/a.jsonl")" 300 "300 answered 'already stored' (each resend)"
-out=$(db_check "$W/a.db" "$W/a.jsonl")
+out=$(db_check "$A" "$W/a.jsonl")
 ok "database: each report once, aggregates equal the stored bodies ($out)" test $? -eq 0
 is "$(get /api/summary | python3 -c 'import json,sys; print(json.load(sys.stdin)["reports"])')" 300 "the API counts 300 reports"
 collector_stop TERM
 
 # 2. SIGKILL in the middle of 2000 uploads.
-collector_start "$W/b.db" "$CFG" || exit 1
+collector_start "$B" "$CFG" || exit 1
 files=("$W"/big/*.json)
 reports_py load "$CURL" "$W/b.jsonl" 50 "${files[@]}" &
 loader=$!
@@ -102,21 +104,21 @@ wait "$loader"
 n200=$(answers "$W/b.jsonl" 200)
 failed=$(answers "$W/b.jsonl" 0)
 ok "the kill came in the middle: $n200 answered 200, $failed without an answer" test "$n200" -ge 300 -a "$failed" -gt 0
-collector_start "$W/b.db" "$CFG" || exit 1
-out=$(db_check "$W/b.db" "$W/b.jsonl")
+collector_start "$B" "$CFG" || exit 1
+out=$(db_check "$B" "$W/b.jsonl")
 ok "after a restart every report answered 200 is stored, none twice, aggregates match ($out)" test $? -eq 0
-kept=$(stored "$W/b.db")
+kept=$(stored "$B")
 ok "no more stored than were sent ($kept of ${#files[@]})" test "$kept" -ge "$n200" -a "$kept" -le "${#files[@]}"
 # The clients send again what was not answered (here: everything).
 reports_py load "$CURL" "$W/b2.jsonl" 50 "${files[@]}"
 is "$(answers "$W/b2.jsonl" 200)" "${#files[@]}" "every report sent again is answered 200"
-is "$(stored "$W/b.db")" "${#files[@]}" "and now each of the ${#files[@]} reports is stored exactly once"
-out=$(db_check "$W/b.db")
+is "$(stored "$B")" "${#files[@]}" "and now each of the ${#files[@]} reports is stored exactly once"
+out=$(db_check "$B")
 ok "aggregates match the stored bodies ($out)" test $? -eq 0
 collector_stop TERM
 
 # 3. SIGTERM in the middle of a load: finish what is in flight, then exit 0.
-collector_start "$W/c.db" "$CFG" || exit 1
+collector_start "$C" "$CFG" || exit 1
 reports_py load "$CURL" "$W/c.jsonl" 50 "${files[@]}" &
 loader=$!
 remember_pid "$loader"
@@ -129,5 +131,5 @@ ok "it said it stopped accepting, then stopped" grep -q 'stopping: no new connec
 ok "and logged 'stopped (Terminated)' last" test "$(tail -n1 "$CLOG")" = "telem-collector: stopped (Terminated)"
 n200=$(answers "$W/c.jsonl" 200)
 ok "the stop came in the middle: $n200 of ${#files[@]} answered 200" test "$n200" -ge 300 -a "$n200" -lt "${#files[@]}"
-out=$(db_check "$W/c.db" "$W/c.jsonl")
+out=$(db_check "$C" "$W/c.jsonl")
 ok "every report answered 200 before the stop is stored, none twice ($out)" test $? -eq 0

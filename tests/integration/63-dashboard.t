@@ -6,6 +6,7 @@
 # collector run in a network namespace of their own that has only
 # loopback, so nothing the browser does in the background can leave the
 # machine either.
+# backends: sqlite postgresql
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if [ -z "${TELEM_NETNS:-}" ] && command -v chromium >/dev/null && command -v ip >/dev/null; then
 	for u in "unshare -n" "unshare -rn"; do
@@ -24,7 +25,7 @@ plan 15
 
 W=$(new_dir)
 CFG=$FIX/config.json
-collector_start "$W/d.db" "$CFG" || exit 1
+collector_start "$(new_db d)" "$CFG" || exit 1
 reports_py synth "$CFG" 120 "$W/r" 2500 7
 reports_py load "$CURL" "$W/load.jsonl" 8 "$W"/r/*.json
 is "$(grep -c '"status": 200' "$W/load.jsonl")" 120 "120 reports uploaded to chart"

@@ -5,6 +5,7 @@
 # connections per client address, not only in total. And a report with two
 # versions each counting 2^63-1 is stored with its totals saturated at
 # 2^63-1, never wrapped to negative numbers.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/fixtures/collector/collector.sh"
 need_built "$COLLECTOR"
@@ -13,7 +14,7 @@ plan 9
 
 W=$(new_dir)
 CFG=$FIX/config.json
-collector_start "$W/d.db" "$CFG" --per-client 32 || exit 1
+collector_start "$(new_db d)" "$CFG" --per-client 32 || exit 1
 reports_py synth "$CFG" 2 "$W/r" 1500 5
 
 python3 "$FIX/slowloris.py" 127.0.0.2 127.0.0.1 "$CPORT" 2100 >"$W/slow.out" 2>"$W/slow.err" &

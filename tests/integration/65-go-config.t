@@ -5,6 +5,7 @@
 # without Depth. The collector and the telem client then name it alike by
 # its content, so reports made under it are accepted. telem's own form,
 # with its Version, keeps working (the other collector tests).
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/fixtures/collector/collector.sh"
 need_built "$COLLECTOR"
@@ -12,7 +13,7 @@ command -v curl >/dev/null || { echo "1..0 # skip curl missing"; exit 0; }
 
 W=$(new_dir)
 ok "Go's config.json has no Version" python3 -c 'import json,sys; sys.exit("Version" in json.load(open(sys.argv[1])))' "$FIX/go-config.json"
-collector_start "$W/c.db" "$FIX/go-config.json" || exit 1
+collector_start "$(new_db c)" "$FIX/go-config.json" || exit 1
 version=$(sed -n 's/.*(config \([^,]*\),.*/\1/p' "$CLOG")
 ok "the collector starts with Go's config, named by its content ($version)" \
 	grep -qE '^v0\.0\.0-h[0-9a-f]{16}$' <<<"$version"

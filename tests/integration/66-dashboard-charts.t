@@ -9,6 +9,7 @@
 # week, the reporter mix per week; it opens on gcc, not "as"; an empty
 # collector shows the exact client lines. Screenshots at desktop and phone
 # widths: tests/artifacts/dashboard-{desktop,phone}.png.
+# backends: sqlite postgresql
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if [ -z "${TELEM_NETNS:-}" ] && command -v chromium >/dev/null && command -v ip >/dev/null; then
 	for u in "unshare -n" "unshare -rn"; do
@@ -55,7 +56,7 @@ PY
 python3 "$FIX/fleet.py" "$W/fleet" 40 8
 
 # The empty collector: the client lines name its own address.
-collector_start "$W/empty.db" "$CFG" || exit 1
+collector_start "$(new_db empty)" "$CFG" || exit 1
 dom "$CURL/" empty
 is "$(fact empty 'd["client"][0]')" "$(printf 'telem on\ntelem upload --server %s' "$CURL")" \
 	"the empty page shows the exact 'telem upload --server $CURL' line"
@@ -63,7 +64,7 @@ ok "and the upload.server line" grep -q "echo $CURL &gt; ~/.config/telem/upload.
 collector_stop TERM
 # "today" is the day after the last report's Week: its week is still arriving
 now=$(date -u -d 2024-06-03 +%s)
-TELEM_TEST_NOW=$now collector_start "$W/d.db" "$CFG" || exit 1
+TELEM_TEST_NOW=$now collector_start "$(new_db d)" "$CFG" || exit 1
 reports_py load "$CURL" "$W/load.jsonl" 4 "$W"/fleet/r/*.json
 is "$(grep -c '"status": 200' "$W/load.jsonl")" "$(fact empty 'e["reports"]')" "the fleet's reports are stored"
 

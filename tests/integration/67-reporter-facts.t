@@ -5,6 +5,7 @@
 # architecture, C library, /etc/os-release's ID (read here independently),
 # CI or interactive from the usual CI variables, container or not. A
 # collector that receives the report charts the machine in its reporter mix.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/fixtures/upload/helpers.sh"
 . "$ROOT/tests/fixtures/collector/collector.sh"
@@ -77,7 +78,8 @@ ok "CI=false: still interactive" grep -q '"telem/env:interactive"' "$TELEM_DIR/l
 
 # The collector (its config: the same rules) stores the facets and charts them.
 cp "$TELEM_DIR/upload.config.json" "$W/collector-config.json"
-collector_start "$W/c.db" "$W/collector-config.json" || exit 1
+DB=$(new_db c)
+collector_start "$DB" "$W/collector-config.json" || exit 1
 is "$(post "$TELEM_DIR/local/$WEEK.json" "/upload/$WEEK")" 200 "the collector accepts the report with its facts"
 facets=$(get /api/facets | python3 -c '
 import json, sys
@@ -85,6 +87,6 @@ f = json.load(sys.stdin)["facets"]
 print(" ".join("%s:%s" % (k, ",".join(sorted(v))) for k, v in sorted(f.items())))')
 is "$facets" "arch:$arch container:unknown env:interactive libc:$libc os:$os_id" \
 	"its reporter mix has the machine: arch, env, libc, os (container not sent: unknown)"
-is "$(python3 -c 'import sqlite3,sys; print(" ".join(sqlite3.connect(sys.argv[1]).execute("SELECT arch, libc, os, env, container FROM reports").fetchone()))' "$W/c.db")" \
+is "$(db_value "$DB" "SELECT arch || ' ' || libc || ' ' || os || ' ' || env || ' ' || container FROM reports")" \
 	"$arch $libc $os_id interactive " "the facets are columns of the stored report"
 collector_stop TERM

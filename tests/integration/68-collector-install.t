@@ -3,6 +3,7 @@
 # config next to the collector; the man page renders without a warning; the
 # installed collector starts with the example config, says its version, and
 # its empty dashboard tells clients how to point at it.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/fixtures/collector/collector.sh"
 need_built "$COLLECTOR"
@@ -23,7 +24,7 @@ is "$("$dest/usr/local/bin/telem-collector" --version)" "$("$COLLECTOR" --versio
 ok "--version names the program" grep -qx 'telem-collector [0-9][0-9.]*' <<<"$("$COLLECTOR" --version)"
 COLLECTOR=$dest/usr/local/bin/telem-collector
 W=$(new_dir)
-collector_start "$W/c.db" "$example" || exit 1
+collector_start "$(new_db c)" "$example" || exit 1
 ok "the installed collector serves the example config" test "$(get /config | python3 -c 'import json,sys; print(json.load(sys.stdin)["Version"])')" = example-1
 ok "its empty dashboard shows the client line" grep -q "telem upload --server $CURL" <<<"$(get /)"
 collector_stop TERM

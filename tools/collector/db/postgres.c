@@ -227,6 +227,7 @@ static struct db_stmt *pg_prepare(struct db *d, const char *sql, int persistent)
 		d->ops->finalize(&s->base);
 		return NULL;
 	}
+	d->ops->reset(&s->base);
 	return &s->base;
 }
 
@@ -340,7 +341,7 @@ static void pg_reset(struct db_stmt *st)
 	PQclear(s->res);
 	s->res = NULL;
 	for (int i = 0; i < s->n; i++) {
-		s->types[i] = 0;
+		s->types[i] = OID_TEXT; /* an unbound parameter: NULL text (the only kind we leave NULL) */
 		s->values[i] = NULL;
 		s->lengths[i] = 0;
 		s->formats[i] = 0;

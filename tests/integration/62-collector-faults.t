@@ -26,42 +26,9 @@ print(sum(1 for r in rows if len(sys.argv) < 3 or str(r["status"]) == sys.argv[2
 PY
 }
 
-# db_check DB [RESULTS]: the database's integrity; each body once; every
-# report answered 200 in RESULTS stored; the aggregates equal the sums of
-# the stored bodies. Prints what is wrong; status 1 then.
+# db_check DB [RESULTS]: tests/fixtures/collector/db_check.py
 db_check() {
-	PYTHONPATH=$FIX python3 - "$@" <<'PY'
-import hashlib, json, dbq, sys
-db = dbq.connect(sys.argv[1])
-bad = []
-if db.kind == "sqlite" and db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-    bad.append("integrity_check failed")
-hashes = [hashlib.sha256(b).hexdigest() for (b,) in db.execute("SELECT body FROM reports")]
-if len(hashes) != len(set(hashes)):
-    bad.append("%d bodies stored twice" % (len(hashes) - len(set(hashes))))
-if len(sys.argv) > 2:
-    ok = {json.loads(l)["sha256"] for l in open(sys.argv[2]) if json.loads(l)["status"] == 200}
-    missing = ok - set(hashes)
-    if missing:
-        bad.append("%d reports answered 200 are missing" % len(missing))
-want_c = want_s = 0
-for (b,) in db.execute("SELECT body FROM reports"):
-    for p in json.loads(b)["Programs"]:
-        want_c += sum(p["Counters"].values())
-        want_s += sum(p["Stacks"].values())
-got = {
-    "week_counter": db.execute("SELECT coalesce(sum(total), 0) FROM week_counter").fetchone()[0],
-    "counts": db.execute("SELECT coalesce(sum(count), 0) FROM counts WHERE is_stack = 0").fetchone()[0],
-    "stacks": db.execute("SELECT coalesce(sum(total), 0) FROM stacks").fetchone()[0],
-}
-if got["week_counter"] != want_c or got["counts"] != want_c or got["stacks"] != want_s:
-    bad.append("aggregates %r, stored bodies: counters %d stacks %d" % (got, want_c, want_s))
-rows = db.execute("SELECT count(DISTINCT report) FROM counts").fetchone()[0]
-if rows != len(hashes):
-    bad.append("rows for %d reports, %d reports" % (rows, len(hashes)))
-print("\n".join(bad) if bad else "%d reports" % len(hashes))
-sys.exit(1 if bad else 0)
-PY
+	PYTHONPATH=$FIX python3 "$FIX/db_check.py" "$@"
 }
 
 stored() {

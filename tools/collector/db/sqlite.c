@@ -10,6 +10,8 @@
 struct sqlite_db {
 	struct db base;
 	sqlite3 *conn;
+	int wal;            /* the file is in WAL mode (set at the first write) */
+	const char *error;  /* ours, when the failure is not SQLite's */
 };
 
 struct sqlite_stmt {
@@ -26,7 +28,11 @@ static void sq_close(struct db *db)
 	free(db);
 }
 
-static const char *sq_error(struct db *db) { return sqlite3_errmsg(conn_of(db)); }
+static const char *sq_error(struct db *db)
+{
+	struct sqlite_db *s = (struct sqlite_db *)db;
+	return s->error ? s->error : sqlite3_errmsg(s->conn);
+}
 
 static int sq_transient(struct db *db)
 {
@@ -36,12 +42,36 @@ static int sq_transient(struct db *db)
 
 static int sq_exec(struct db *db, const char *sql)
 {
+	((struct sqlite_db *)db)->error = NULL;
 	return sqlite3_exec(conn_of(db), sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* WAL (readers never block the writer; it stays with the file), switched
+ * on at the first write rather than at open: a database the collector
+ * refuses (a newer schema) is left exactly as it was. */
+static int use_wal(struct sqlite_db *db)
+{
+	sqlite3_stmt *st;
+	if (db->wal)
+		return 0;
+	if (sqlite3_prepare_v2(db->conn, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int step = sqlite3_step(st);
+	db->wal = step == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+	sqlite3_finalize(st);
+	if (!db->wal && step == SQLITE_ROW)
+		db->error = "cannot use WAL mode";
+	return db->wal ? 0 : -1;
 }
 
 /* IMMEDIATE: the write lock now, not at the first write (which could then
  * fail with SQLITE_BUSY halfway through a report). */
-static int sq_begin(struct db *db) { return sq_exec(db, "BEGIN IMMEDIATE"); }
+static int sq_begin(struct db *db)
+{
+	if (use_wal((struct sqlite_db *)db) < 0)
+		return -1;
+	return sq_exec(db, "BEGIN IMMEDIATE");
+}
 
 static int sq_lock_schema(struct db *db)
 {
@@ -150,22 +180,11 @@ static const struct db_ops SQLITE_OPS = {
 	.finalize = sq_finalize,
 };
 
-/* WAL (readers never block the writer), the durability asked for, and the
- * aggregate tables' pages, touched by every upload, kept in memory. A file
- * that is not a database is found here, at start. */
+/* The durability asked for, and the aggregate tables' pages, touched by
+ * every upload, kept in memory (settings of the connection, not the file). */
 static int configure(sqlite3 *conn, int full_sync, const char *path, char *err, size_t errlen)
 {
 	sqlite3_busy_timeout(conn, 10000); /* other processes (sqlite3, backups) may hold locks briefly */
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(conn, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
-		return snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(conn)), -1;
-	int step = sqlite3_step(st);
-	int wal = step == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
-	if (!wal)
-		snprintf(err, errlen, "%s: cannot use WAL mode: %s", path, sqlite3_errmsg(conn));
-	sqlite3_finalize(st);
-	if (!wal)
-		return -1;
 	const char *sync = full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
 	if (sqlite3_exec(conn, sync, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(conn, "PRAGMA cache_size=-65536", NULL, NULL, NULL) != SQLITE_OK)

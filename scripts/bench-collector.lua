@@ -2,6 +2,7 @@
 -- $BENCH_BODY, each request with its own X so that every one is a new
 -- report (a resent body would be a cheap "already stored").
 local template = assert(io.open(os.getenv("BENCH_BODY"))):read("*a")
+local seed = tonumber(os.getenv("BENCH_SEED") or "1") -- one per wrk process: X unique across them
 local threads = {}
 local counter = 0
 
@@ -17,7 +18,7 @@ end
 
 function request()
 	n = n + 1
-	local body = template:gsub("__X__", string.format("0.%d%09d", tid, n), 1)
+	local body = template:gsub("__X__", string.format("0.%d%d%09d", seed, tid, n), 1)
 	return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
 end
 

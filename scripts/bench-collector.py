@@ -7,6 +7,9 @@
         writes WEEKS x MACHINES reports (every program in each) straight into
         the collector's database DB (its schema must exist), with their rows and
         the per-week aggregates the collector keeps, computed the same way.
+  bench-collector.py topg SQLITE URL
+        copies every table of the SQLite database into the PostgreSQL one
+        (its schema made by the collector), with COPY: the same fleet on both.
 """
 import datetime
 import hashlib
@@ -146,11 +149,47 @@ def fleet(cfg_path, db_path, weeks, machines):
         rid, len(agg_prog) + len(agg_ver) + len(agg_chart) + len(agg_counter) + len(agg_stack), time.time() - t0))
 
 
+def copy_text(v):
+    """One value in COPY's text format."""
+    if v is None:
+        return "\\N"
+    if isinstance(v, bytes):
+        return "\\\\x" + v.hex()
+    return str(v).replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
+def topg(sqlite_path, url):
+    import io
+    import psycopg2
+    src = sqlite3.connect(sqlite_path)
+    dst = psycopg2.connect(url)
+    cur = dst.cursor()
+    t0 = time.time()
+    for (table,) in src.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name = 'counts'"):
+        cols = [r[1] for r in src.execute("PRAGMA table_info(%s)" % table)]
+        rows = src.execute("SELECT %s FROM %s" % (", ".join(cols), table))
+        n = 0
+        while True:
+            chunk = rows.fetchmany(100000)
+            if not chunk:
+                break
+            text = "".join("\t".join(copy_text(v) for v in r) + "\n" for r in chunk)
+            cur.copy_expert("COPY %s(%s) FROM STDIN" % (table, ", ".join(cols)), io.StringIO(text))
+            n += len(chunk)
+        sys.stderr.write("%s: %d rows, %.0fs\n" % (table, n, time.time() - t0))
+    cur.execute("SELECT setval('reports_id_seq', (SELECT coalesce(max(id), 1) FROM reports))")
+    dst.commit()
+    cur.execute("ANALYZE")
+    dst.commit()
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "config":
         json.dump(config(), open(sys.argv[2], "w"), indent=1)
     elif cmd == "body":
         body(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    elif cmd == "topg":
+        topg(sys.argv[2], sys.argv[3])
     elif cmd == "fleet":
         fleet(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))

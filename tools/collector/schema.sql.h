@@ -77,7 +77,7 @@ static const char *const POSTGRES_SCHEMA_STEPS[SCHEMA_VERSION] = {
 	"CREATE TABLE IF NOT EXISTS counts("
 	" report BIGINT NOT NULL REFERENCES reports(id),"
 	" week " PG_TEXT ", program " PG_TEXT ", version " PG_TEXT ","
-	" counter " PG_TEXT ", count BIGINT NOT NULL, is_stack INTEGER NOT NULL);"
+	" counter " PG_TEXT ", count BIGINT NOT NULL, is_stack BIGINT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS week_program("
 	" program " PG_TEXT ", period " PG_TEXT ", reports BIGINT NOT NULL, PRIMARY KEY(program, period));"
 	"CREATE TABLE IF NOT EXISTS week_version("

@@ -383,7 +383,7 @@ static enum store_outcome add_once(struct session *w, const char *body, size_t l
 		out = STORE_DUPLICATE;
 		goto rollback;
 	}
-	if (add_rows(w, id, r) < 0 || add_counters(w, r, period) < 0 || add_programs(w, r, period) < 0 ||
+	if (db_batch(w->db) < 0 || add_rows(w, id, r) < 0 || add_counters(w, r, period) < 0 || add_programs(w, r, period) < 0 ||
 	    add_facets(w, r, period) < 0 || db_commit(w->db) < 0)
 		goto rollback;
 	return STORE_ADDED;

@@ -23,6 +23,8 @@ struct db_ops {
 	void (*bind_int64)(struct db_stmt *st, int i, int64_t v);
 	void (*bind_double)(struct db_stmt *st, int i, double v);
 	int (*step)(struct db_stmt *st);
+	int (*run)(struct db_stmt *st);   /* NULL: step to the end, reset */
+	int (*batch)(struct db *db);      /* NULL: nothing to do */
 	const char *(*text)(struct db_stmt *st, int i);
 	size_t (*bytes)(struct db_stmt *st, int i);
 	int64_t (*int64)(struct db_stmt *st, int i);
@@ -38,6 +40,9 @@ struct db {
 struct db_stmt {
 	struct db *db;
 };
+
+/* db_run by stepping: for the backends' own run. */
+int db_run_stepping(struct db_stmt *st);
 
 struct db *db_sqlite_open(const char *path, int full_sync, char *err, size_t errlen);
 struct db *db_postgres_open(const char *url, int full_sync, char *err, size_t errlen);

@@ -75,6 +75,18 @@ void db_finalize(struct db_stmt *st)
 
 int db_run(struct db_stmt *st)
 {
+	if (st->db->ops->run)
+		return st->db->ops->run(st);
+	return db_run_stepping(st);
+}
+
+int db_batch(struct db *db)
+{
+	return db->ops->batch ? db->ops->batch(db) : 0;
+}
+
+int db_run_stepping(struct db_stmt *st)
+{
 	int rc = db_step(st);
 	while (rc == DB_ROW)
 		rc = db_step(st);

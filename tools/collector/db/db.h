@@ -66,6 +66,10 @@ int db_step(struct db_stmt *st);
 /* Runs a statement that returns no rows (or whose rows are not read) and
  * resets it: 0 or -1. */
 int db_run(struct db_stmt *st);
+/* Inside a transaction: from here to its end, db_run may send statements
+ * without waiting for their answers (PostgreSQL's pipeline mode), and an
+ * error shows at the latest in db_commit. */
+int db_batch(struct db *db);
 /* Columns of the current row, numbered from 0. db_text is NULL for NULL. */
 const char *db_text(struct db_stmt *st, int i);
 size_t db_bytes(struct db_stmt *st, int i);

@@ -1,9 +1,10 @@
 /* The scale-out backend: a PostgreSQL database shared by any number of
  * collector processes (libpq). Parameters travel in binary (text as its
  * bytes, numbers in network order), so nothing needs quoting or a
- * terminating NUL; results come back as text. A connection lost (the
- * server restarted) is reopened at the next transaction, and its
- * statements prepared again. */
+ * terminating NUL; results come back as text. A report's hundreds of
+ * upserts go in one pipeline (db_batch): a round trip per report, not per
+ * row. A connection lost (the server restarted) is reopened at the next
+ * transaction, and its statements prepared again. */
 #include <endian.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -23,9 +24,13 @@ struct pg_db {
 	PGconn *conn;
 	char error[512];
 	char sqlstate[6];
-	unsigned generation; /* bumped when the connection is reopened */
 	unsigned next_name;
 	int full_sync;
+	struct pg_stmt **persistent; /* prepared on the connection, again after a reconnect */
+	size_t n_persistent;
+	int pipelining;   /* between db_batch and the transaction's end */
+	size_t in_flight; /* commands sent in the pipeline whose results are not read yet */
+	int pipeline_failed;
 };
 
 struct pg_stmt {
@@ -33,7 +38,6 @@ struct pg_stmt {
 	char *sql; /* with $1, $2 */
 	int persistent;
 	char name[24];
-	unsigned prepared_generation; /* 0: not prepared */
 	int n;
 	Oid *types;
 	const char **values;
@@ -75,6 +79,7 @@ static int check(struct pg_db *db, PGresult *res)
 static void pg_close(struct db *d)
 {
 	PQfinish(pg_of(d)->conn);
+	free(pg_of(d)->persistent);
 	free(d);
 }
 
@@ -88,9 +93,22 @@ static int pg_transient(struct db *d)
 	return strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0;
 }
 
+static int end_pipeline(struct pg_db *db);
+static int send_in_pipeline(struct pg_db *db, struct pg_stmt *s);
+
 static int pg_exec(struct db *d, const char *sql)
 {
 	struct pg_db *db = pg_of(d);
+	if (db->pipelining) {
+		/* COMMIT goes last in the pipeline; ROLLBACK after it has ended */
+		int commit = strcmp(sql, "COMMIT") == 0;
+		struct pg_stmt commit_stmt = {.sql = (char *)"COMMIT"};
+		int failed = commit && send_in_pipeline(db, &commit_stmt) < 0;
+		if (end_pipeline(db) < 0 || failed)
+			return commit ? -1 : pg_exec(d, sql);
+		if (commit)
+			return 0;
+	}
 	PGresult *res = PQexec(db->conn, sql);
 	if (check(db, res) < 0)
 		return -1;
@@ -106,6 +124,8 @@ static int session_settings(struct pg_db *db, int full_sync)
 	return pg_exec(&db->base, full_sync ? "SET synchronous_commit = on" : "SET synchronous_commit = off");
 }
 
+static int prepare_on_server(struct pg_db *db, struct pg_stmt *s);
+
 static int pg_begin(struct db *d)
 {
 	struct pg_db *db = pg_of(d);
@@ -115,9 +135,11 @@ static int pg_begin(struct db *d)
 			set_error(db, PQerrorMessage(db->conn), NULL);
 			return -1;
 		}
-		db->generation++;
 		if (session_settings(db, db->full_sync) < 0)
 			return -1;
+		for (size_t i = 0; i < db->n_persistent; i++)
+			if (prepare_on_server(db, db->persistent[i]) < 0)
+				return -1;
 	}
 	return pg_exec(d, "BEGIN");
 }
@@ -228,6 +250,19 @@ static struct db_stmt *pg_prepare(struct db *d, const char *sql, int persistent)
 		return NULL;
 	}
 	d->ops->reset(&s->base);
+	if (persistent) {
+		struct pg_stmt **list = realloc(db->persistent, (db->n_persistent + 1) * sizeof *list);
+		if (!list || prepare_on_server(db, s) < 0) {
+			if (list)
+				db->persistent = list;
+			else
+				set_error(db, "out of memory", NULL);
+			d->ops->finalize(&s->base);
+			return NULL;
+		}
+		db->persistent = list;
+		db->persistent[db->n_persistent++] = s;
+	}
 	return &s->base;
 }
 
@@ -273,20 +308,123 @@ static void pg_bind_double(struct db_stmt *st, int i, double v)
 	bind(s, i, OID_FLOAT8, &s->numbers[i - 1], 8);
 }
 
-/* Persistent statements are parsed once per connection, with the types of
- * their first parameters (a statement binds the same types every time). */
 static PGresult *execute(struct pg_db *db, struct pg_stmt *s)
 {
 	if (!s->persistent)
 		return PQexecParams(db->conn, s->sql, s->n, s->types, s->values, s->lengths, s->formats, 0);
-	if (s->prepared_generation != db->generation + 1) {
-		PGresult *res = PQprepare(db->conn, s->name, s->sql, s->n, s->types);
-		if (check(db, res) < 0)
-			return NULL;
-		PQclear(res);
-		s->prepared_generation = db->generation + 1;
-	}
 	return PQexecPrepared(db->conn, s->name, s->n, s->values, s->lengths, s->formats, 0);
+}
+
+/* Parsed once per connection, the parameter types the server's: a
+ * persistent statement's parameters are all column values, whose types the
+ * server knows (and the binary values we send are of exactly those types). */
+static int prepare_on_server(struct pg_db *db, struct pg_stmt *s)
+{
+	PGresult *res = PQprepare(db->conn, s->name, s->sql, s->n, NULL);
+	if (check(db, res) < 0)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+/* Reads the results of the commands in flight (each a result, then NULL);
+ * the first error is kept (those after it are PGRES_PIPELINE_ABORTED). */
+static void read_in_flight(struct pg_db *db)
+{
+	for (; db->in_flight > 0; db->in_flight--) {
+		PGresult *res;
+		while ((res = PQgetResult(db->conn))) {
+			ExecStatusType st = PQresultStatus(res);
+			if (st == PGRES_PIPELINE_ABORTED) {
+				db->pipeline_failed = 1;
+				PQclear(res);
+			} else if (check(db, res) < 0) {
+				db->pipeline_failed = 1; /* check noted the error and freed res */
+			} else {
+				PQclear(res);
+			}
+		}
+		if (PQstatus(db->conn) != CONNECTION_OK) {
+			set_error(db, PQerrorMessage(db->conn), NULL);
+			db->pipeline_failed = 1;
+			db->in_flight = 0;
+			return;
+		}
+	}
+}
+
+/* Ends the pipeline: a sync, every result read; 0 when all succeeded. */
+static int end_pipeline(struct pg_db *db)
+{
+	if (!db->pipelining)
+		return 0;
+	if (PQpipelineSync(db->conn) != 1) {
+		set_error(db, PQerrorMessage(db->conn), NULL);
+		db->pipeline_failed = 1;
+	}
+	read_in_flight(db);
+	PGresult *res = PQstatus(db->conn) == CONNECTION_OK ? PQgetResult(db->conn) : NULL;
+	if (!res || PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+		db->pipeline_failed = 1;
+	PQclear(res);
+	PQexitPipelineMode(db->conn);
+	db->pipelining = 0;
+	int failed = db->pipeline_failed;
+	db->pipeline_failed = 0;
+	return failed ? -1 : 0;
+}
+
+/* The server buffers its answers until asked to flush: past this many
+ * commands in flight, they are read, so that neither side's socket buffer
+ * fills while the other waits (a report of thousands of rows). */
+#define PIPELINE_WINDOW 256
+
+static int send_in_pipeline(struct pg_db *db, struct pg_stmt *s)
+{
+	int sent = s->persistent ? PQsendQueryPrepared(db->conn, s->name, s->n, s->values, s->lengths, s->formats, 0)
+				 : PQsendQueryParams(db->conn, s->sql, s->n, s->types, s->values, s->lengths, s->formats, 0);
+	if (sent != 1) {
+		set_error(db, PQerrorMessage(db->conn), NULL);
+		db->pipeline_failed = 1;
+		return -1;
+	}
+	if (++db->in_flight >= PIPELINE_WINDOW) {
+		if (PQsendFlushRequest(db->conn) != 1 || PQflush(db->conn) != 0) {
+			set_error(db, PQerrorMessage(db->conn), NULL);
+			db->pipeline_failed = 1;
+			return -1;
+		}
+		read_in_flight(db);
+	}
+	return db->pipeline_failed ? -1 : 0;
+}
+
+static int pg_batch(struct db *d)
+{
+	struct pg_db *db = pg_of(d);
+	if (db->pipelining)
+		return 0;
+	if (PQenterPipelineMode(db->conn) != 1) {
+		set_error(db, PQerrorMessage(db->conn), NULL);
+		return -1;
+	}
+	db->pipelining = 1;
+	db->in_flight = 0;
+	db->pipeline_failed = 0;
+	return 0;
+}
+
+static void pg_reset(struct db_stmt *st);
+
+/* In a pipeline: sent, its result read later (at the latest at COMMIT). */
+static int pg_run(struct db_stmt *st)
+{
+	struct pg_db *db = pg_of(st->db);
+	if (!db->pipelining)
+		return db_run_stepping(st);
+	int rc = send_in_pipeline(db, stmt_of(st));
+	pg_reset(st);
+	return rc;
 }
 
 static int pg_step(struct db_stmt *st)
@@ -353,11 +491,10 @@ static void pg_finalize(struct db_stmt *st)
 	struct pg_stmt *s = stmt_of(st);
 	struct pg_db *db = pg_of(st->db);
 	PQclear(s->res);
-	if (s->prepared_generation == db->generation + 1 && PQstatus(db->conn) == CONNECTION_OK) {
-		char sql[48];
-		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
-		PQclear(PQexec(db->conn, sql));
-	}
+	for (size_t i = 0; i < db->n_persistent; i++)
+		if (db->persistent[i] == s)
+			db->persistent[i] = db->persistent[--db->n_persistent];
+	/* a persistent statement lives as long as the connection: db_close ends both */
 	free(s->sql);
 	free(s->types);
 	free(s->values);
@@ -384,6 +521,8 @@ static const struct db_ops POSTGRES_OPS = {
 	.bind_int64 = pg_bind_int64,
 	.bind_double = pg_bind_double,
 	.step = pg_step,
+	.run = pg_run,
+	.batch = pg_batch,
 	.text = pg_text,
 	.bytes = pg_bytes,
 	.int64 = pg_integer,

@@ -88,11 +88,13 @@ bench_upload() { # BACKEND COLLECTORS
 	echo "== upload, $backend, $n collector(s): distinct 4 KB reports, wrk -c$conns -d${DURATION:-10}s each, collector --threads ${THREADS:-4}"
 	db=$(new_db "$backend" "upload_${backend}_$n")
 	for ((i = 0; i < n; i++)); do start "$db"; done
+	local loads=()
 	for ((i = 0; i < n; i++)); do
 		BENCH_SEED=$((i + 1)) BENCH_BODY=$work/body.json wrk -t$((n == 1 ? 2 : 1)) -c"$conns" -d"${DURATION:-10}s" --latency \
 			-s "$root/scripts/bench-collector.lua" "${urls[$i]}/upload/2024-05-12" >"$work/wrk.$i" &
+		loads+=($!)
 	done
-	wait $(jobs -p | grep -v -x -F "$(printf '%s\n' "${pids[@]}")") 2>/dev/null || true
+	wait "${loads[@]}"
 	stop_all
 	local rate=0 p99=0 answered=0 non2xx=0 r
 	for ((i = 0; i < n; i++)); do

@@ -300,7 +300,8 @@ static int add_programs(struct session *s, const struct report *r, const char *p
 		st = s->stmt[ST_NAME];
 		bind_text(st, 1, member(p, "Program"), strlen(member(p, "Program")));
 		bind_text(st, 2, member(p, "Version"), strlen(member(p, "Version")));
-		if (human && *human && (bind_text(st, 3, human, strlen(human)), db_run(st) < 0))
+		/* once per version: a statement's rows may go to the database together (db_batch) */
+		if (!seen_version && human && *human && (bind_text(st, 3, human, strlen(human)), db_run(st) < 0))
 			return -1;
 	}
 	return 0;

@@ -2,19 +2,21 @@
  * collector processes (libpq). Parameters travel in binary (text as its
  * bytes, numbers in network order), so nothing needs quoting or a
  * terminating NUL; results come back as text. A report's hundreds of
- * upserts go in one pipeline (db_batch): a round trip per report, not per
- * row. A connection lost (the server restarted) is reopened at the next
+ * rows go in one pipeline (db_batch), and the rows of one statement in one
+ * command (bulk.c): a handful of commands and one round trip per report. A connection lost (the server restarted) is reopened at the next
  * transaction, and its statements prepared again. */
 #include <endian.h>
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend.h"
+#include "pg_bulk.h"
 
 /* pg_type OIDs of the parameter types we send */
-enum { OID_BYTEA = 17, OID_INT8 = 20, OID_TEXT = 25, OID_FLOAT8 = 701 };
+enum { OID_BYTEA = 17, OID_INT8 = 20, OID_INT4 = 23, OID_TEXT = 25, OID_FLOAT8 = 701 };
 
 /* Any constant of ours: concurrent collectors upgrading one schema take turns. */
 #define SCHEMA_LOCK_KEY 0x74656c656dLL /* "telem" */
@@ -28,6 +30,8 @@ struct pg_db {
 	int full_sync;
 	struct pg_stmt **persistent; /* prepared on the connection, again after a reconnect */
 	size_t n_persistent;
+	struct pg_stmt **gathering; /* statements with rows gathered for one bulk command */
+	size_t n_gathering;
 	int pipelining;   /* between db_batch and the transaction's end */
 	size_t in_flight; /* commands sent in the pipeline whose results are not read yet */
 	int pipeline_failed;
@@ -45,6 +49,11 @@ struct pg_stmt {
 	uint64_t *numbers; /* the network-order bytes of numeric parameters */
 	PGresult *res;
 	int row, rows;
+	/* the bulk form (persistent INSERT ... VALUES only): the same statement
+	 * for every row of a JSON array, and the rows gathered for it */
+	char bulk_name[28];
+	int has_bulk;
+	json_t *gathered;
 };
 
 static struct pg_db *pg_of(struct db *db) { return (struct pg_db *)db; }
@@ -80,6 +89,7 @@ static void pg_close(struct db *d)
 {
 	PQfinish(pg_of(d)->conn);
 	free(pg_of(d)->persistent);
+	free(pg_of(d)->gathering);
 	free(d);
 }
 
@@ -95,6 +105,7 @@ static int pg_transient(struct db *d)
 
 static int end_pipeline(struct pg_db *db);
 static int send_in_pipeline(struct pg_db *db, struct pg_stmt *s);
+static int send_gathered(struct pg_db *db);
 
 static int pg_exec(struct db *d, const char *sql)
 {
@@ -103,7 +114,9 @@ static int pg_exec(struct db *d, const char *sql)
 		/* COMMIT goes last in the pipeline; ROLLBACK after it has ended */
 		int commit = strcmp(sql, "COMMIT") == 0;
 		struct pg_stmt commit_stmt = {.sql = (char *)"COMMIT"};
-		int failed = commit && send_in_pipeline(db, &commit_stmt) < 0;
+		if (!commit)
+			db->pipeline_failed = 1; /* nothing gathered is sent */
+		int failed = send_gathered(db) < 0 || (commit && send_in_pipeline(db, &commit_stmt) < 0);
 		if (end_pipeline(db) < 0 || failed)
 			return commit ? -1 : pg_exec(d, sql);
 		if (commit)
@@ -125,6 +138,7 @@ static int session_settings(struct pg_db *db, int full_sync)
 }
 
 static int prepare_on_server(struct pg_db *db, struct pg_stmt *s);
+static int prepare_bulk(struct pg_db *db, struct pg_stmt *s);
 
 static int pg_begin(struct db *d)
 {
@@ -315,6 +329,32 @@ static PGresult *execute(struct pg_db *db, struct pg_stmt *s)
 	return PQexecPrepared(db->conn, s->name, s->n, s->values, s->lengths, s->formats, 0);
 }
 
+/* The statement's bulk form (pg_bulk.h), built from the parameter types
+ * the server inferred; a statement without one is sent row by row. */
+static int prepare_bulk(struct pg_db *db, struct pg_stmt *s)
+{
+	PGresult *res = PQdescribePrepared(db->conn, s->name);
+	if (check(db, res) < 0)
+		return -1;
+	Oid *types = calloc((size_t)s->n + 1, sizeof *types);
+	for (int i = 0; types && i < s->n; i++)
+		types[i] = PQparamtype(res, i);
+	PQclear(res);
+	char *sql = types ? pg_bulk_sql(s->sql, types, s->n) : NULL;
+	free(types);
+	s->has_bulk = 0;
+	if (!sql)
+		return 0;
+	snprintf(s->bulk_name, sizeof s->bulk_name, "%sb", s->name);
+	res = PQprepare(db->conn, s->bulk_name, sql, 1, NULL);
+	free(sql);
+	if (check(db, res) < 0)
+		return -1;
+	PQclear(res);
+	s->has_bulk = 1;
+	return 0;
+}
+
 /* Parsed once per connection, the parameter types the server's: a
  * persistent statement's parameters are all column values, whose types the
  * server knows (and the binary values we send are of exactly those types). */
@@ -324,7 +364,7 @@ static int prepare_on_server(struct pg_db *db, struct pg_stmt *s)
 	if (check(db, res) < 0)
 		return -1;
 	PQclear(res);
-	return 0;
+	return prepare_bulk(db, s);
 }
 
 /* Reads the results of the commands in flight (each a result, then NULL);
@@ -416,13 +456,84 @@ static int pg_batch(struct db *d)
 
 static void pg_reset(struct db_stmt *st);
 
-/* In a pipeline: sent, its result read later (at the latest at COMMIT). */
+/* The bound parameters as one JSON row; NULL when one cannot be (text
+ * that is not UTF-8, a blob). */
+static json_t *row_of(struct pg_stmt *s)
+{
+	json_t *row = json_array();
+	for (int i = 0; row && i < s->n; i++) {
+		json_t *v = NULL;
+		uint64_t bits;
+		double d;
+		if (!s->values[i]) {
+			v = json_null();
+		} else if (s->types[i] == OID_TEXT) {
+			v = json_stringn(s->values[i], (size_t)s->lengths[i]);
+		} else if (s->types[i] == OID_INT8 || s->types[i] == OID_FLOAT8) {
+			memcpy(&bits, s->values[i], 8);
+			bits = be64toh(bits);
+			memcpy(&d, &bits, 8);
+			v = s->types[i] == OID_INT8 ? json_integer((json_int_t)bits) : json_real(d);
+		}
+		if (!v || json_array_append_new(row, v) < 0) {
+			json_decref(row);
+			return NULL;
+		}
+	}
+	return row;
+}
+
+/* Keeps the row for the statement's bulk command; 0 when kept. */
+static int gather(struct pg_db *db, struct pg_stmt *s)
+{
+	json_t *row = s->has_bulk ? row_of(s) : NULL;
+	if (!row)
+		return -1;
+	if (!s->gathered) {
+		struct pg_stmt **list = realloc(db->gathering, (db->n_gathering + 1) * sizeof *list);
+		if (!list || !(s->gathered = json_array())) {
+			if (list)
+				db->gathering = list;
+			json_decref(row);
+			return -1;
+		}
+		db->gathering = list;
+		db->gathering[db->n_gathering++] = s;
+	}
+	return json_array_append_new(s->gathered, row);
+}
+
+/* Each statement's gathered rows as one command, into the pipeline. */
+static int send_gathered(struct pg_db *db)
+{
+	int rc = db->pipeline_failed ? -1 : 0;
+	for (size_t i = 0; i < db->n_gathering; i++) {
+		struct pg_stmt *s = db->gathering[i];
+		char *rows = rc == 0 ? json_dumps(s->gathered, JSON_COMPACT) : NULL;
+		const char *values[1] = {rows};
+		if (rc == 0 && (!rows || PQsendQueryPrepared(db->conn, s->bulk_name, 1, values, NULL, NULL, 0) != 1)) {
+			set_error(db, rows ? PQerrorMessage(db->conn) : "out of memory", NULL);
+			db->pipeline_failed = 1;
+			rc = -1;
+		} else if (rc == 0) {
+			db->in_flight++;
+		}
+		free(rows);
+		json_decref(s->gathered);
+		s->gathered = NULL;
+	}
+	db->n_gathering = 0;
+	return rc;
+}
+
+/* In a pipeline: gathered into its statement's bulk command, or sent;
+ * the result read later (at the latest at COMMIT). */
 static int pg_run(struct db_stmt *st)
 {
 	struct pg_db *db = pg_of(st->db);
 	if (!db->pipelining)
 		return db_run_stepping(st);
-	int rc = send_in_pipeline(db, stmt_of(st));
+	int rc = gather(db, stmt_of(st)) == 0 ? 0 : send_in_pipeline(db, stmt_of(st));
 	pg_reset(st);
 	return rc;
 }
@@ -491,6 +602,7 @@ static void pg_finalize(struct db_stmt *st)
 	struct pg_stmt *s = stmt_of(st);
 	struct pg_db *db = pg_of(st->db);
 	PQclear(s->res);
+	json_decref(s->gathered);
 	for (size_t i = 0; i < db->n_persistent; i++)
 		if (db->persistent[i] == s)
 			db->persistent[i] = db->persistent[--db->n_persistent];

@@ -1,5 +1,6 @@
 /* telem-collector: receives telem's weekly reports, checks them against the
- * published upload config, stores and merges them in SQLite, and serves the
+ * published upload config, stores and merges them in SQLite or PostgreSQL
+ * (db/db.h), and serves the
  * config, a dashboard and its data as JSON. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -26,14 +27,18 @@
 #endif
 
 static const char USAGE[] =
-	"usage: telem-collector --db FILE --listen HOST:PORT --config FILE [options]\n\n"
+	"usage: telem-collector --db FILE|URL --listen HOST:PORT --config FILE [options]\n\n"
 	"Receives telem reports (POST /upload/YYYY-MM-DD), checks each against the\n"
-	"upload config it publishes (GET /config), stores it once in the SQLite\n"
-	"database FILE, and serves a dashboard (GET /) and its data as JSON\n"
+	"upload config it publishes (GET /config), stores it once in the database\n"
+	"(a SQLite file, or PostgreSQL shared by several collectors), and serves\n"
+	"a dashboard (GET /) and its data as JSON\n"
 	"(GET /api/summary, /api/programs, /api/counters?program=NAME,\n"
 	"/api/stacks[?program=NAME]). One log line per request on stderr.\n"
 	"SIGTERM or SIGINT: stop accepting, finish the requests in flight, close.\n\n"
-	"  --db FILE          the database (created when missing; WAL mode)\n"
+	"  --db FILE          a SQLite database (created when missing; WAL mode)\n"
+	"  --db postgresql://[USER[:PASSWORD]@][HOST][:PORT]/DB[?host=SOCKETDIR...]\n"
+	"                     a PostgreSQL database (libpq's URI), which any number\n"
+	"                     of collectors may share\n"
 	"  --listen HOST:PORT address to serve on, e.g. 127.0.0.1:8080 or [::1]:8080;\n"
 	"                     port 0 picks a free port (printed on stderr)\n"
 	"  --config FILE      the upload config (Go's UploadConfig plus \"Version\")\n"
@@ -42,8 +47,9 @@ static const char USAGE[] =
 	"                     default 64); more are refused, so that one client's slow\n"
 	"                     connections cannot starve the others\n"
 	"  --body-limit BYTES largest report accepted (default 1048576)\n"
-	"  --sync full        fsync every commit: nothing lost on power failure\n"
-	"                     (default normal: nothing lost when the process dies)\n"
+	"  --sync full        every commit on disk before the answer: nothing lost on\n"
+	"                     power failure (default normal: nothing lost when the\n"
+	"                     collector dies)\n"
 	"  --version          print the version and exit\n";
 
 struct options {

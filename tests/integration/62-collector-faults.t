@@ -26,11 +26,6 @@ print(sum(1 for r in rows if len(sys.argv) < 3 or str(r["status"]) == sys.argv[2
 PY
 }
 
-# db_check DB [RESULTS]: tests/fixtures/collector/db_check.py
-db_check() {
-	PYTHONPATH=$FIX python3 "$FIX/db_check.py" "$@"
-}
-
 stored() {
 	db_value "$1" "SELECT count(*) FROM reports"
 }

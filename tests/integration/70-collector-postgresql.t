@@ -21,9 +21,6 @@ files=("$W"/r/*.json)
 answers() { # RESULTS STATUS
 	python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if str(json.loads(l)["status"]) == sys.argv[2]))' "$@"
 }
-db_check() {
-	PYTHONPATH=$FIX python3 "$FIX/db_check.py" "$@"
-}
 
 # Two collectors started together on an empty database.
 DB=$(new_db shared)

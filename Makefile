@@ -46,7 +46,7 @@ all: shim/libtelem.so tools/telem tools/telem-collector $(PROG_BIN)
 
 shim/libtelem.so: $(SHIM_SRC) $(SHIM_HDR) shim/libtelem.map shim/zeros.ld
 	$(CC) $(SHIM_CFLAGS) -shared -Wl,--version-script=shim/libtelem.map \
-		-Wl,-z,relro -Wl,-z,noseparate-code -Wl,-T,shim/zeros.ld -ffunction-sections -fdata-sections -Wl,--gc-sections -nostartfiles -o $@ $(SHIM_SRC)
+		-Wl,-z,norelro -Wl,-z,noseparate-code -Wl,-T,shim/zeros.ld -ffunction-sections -fdata-sections -Wl,--gc-sections -nostartfiles -o $@ $(SHIM_SRC)
 
 tools/telem: $(TOOLS_SRC) $(TOOLS_HDR) $(SHIM_SHARED) $(SHIM_HDR)
 	$(CC) $(TOOLS_CFLAGS) -o $@ $(TOOLS_SRC) $(SHIM_SHARED) $(TOOLS_LIBS)
@@ -106,7 +106,7 @@ install-counter-header: all
 # lib/i386-linux-gnu for Debian's libc6:i386, lib/aarch64-linux-gnu).
 # musl's ld.so does not expand it, so a directory literally named $LIB
 # points at the host's.
-SHIM_LINK = -shared -Wl,--version-script=shim/libtelem.map -Wl,-z,relro -Wl,-T,shim/zeros.ld -ffunction-sections \
+SHIM_LINK = -shared -Wl,--version-script=shim/libtelem.map -Wl,-z,norelro -Wl,-T,shim/zeros.ld -ffunction-sections \
 	-fdata-sections -Wl,--gc-sections -nostartfiles
 HOST_MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 HOST_LIB = lib/$(or $(HOST_MULTIARCH),x86_64-linux-gnu)

@@ -46,9 +46,9 @@ PROG_BIN = $(PROG_SRC:tests/programs/%.c=build/programs/%)
 
 all: shim/libtelem.so tools/telem tools/telem-collector $(PROG_BIN)
 
-shim/libtelem.so: $(SHIM_SRC) $(SHIM_HDR) shim/libtelem.map
+shim/libtelem.so: $(SHIM_SRC) $(SHIM_HDR) shim/libtelem.map shim/zeros.ld
 	$(CC) $(SHIM_CFLAGS) -shared -Wl,--version-script=shim/libtelem.map \
-		-Wl,-z,relro -Wl,-z,noseparate-code -ffunction-sections -fdata-sections -Wl,--gc-sections -nostartfiles -o $@ $(SHIM_SRC)
+		-Wl,-z,norelro -Wl,-z,noseparate-code -Wl,-T,shim/zeros.ld -ffunction-sections -fdata-sections -Wl,--gc-sections -nostartfiles -o $@ $(SHIM_SRC)
 
 tools/telem: $(TOOLS_SRC) $(TOOLS_HDR) $(SHIM_SHARED) $(SHIM_HDR)
 	$(CC) $(TOOLS_CFLAGS) -o $@ $(TOOLS_SRC) $(SHIM_SHARED) $(TOOLS_LIBS)
@@ -108,7 +108,7 @@ install-counter-header: all
 # lib/i386-linux-gnu for Debian's libc6:i386, lib/aarch64-linux-gnu).
 # musl's ld.so does not expand it, so a directory literally named $LIB
 # points at the host's.
-SHIM_LINK = -shared -Wl,--version-script=shim/libtelem.map -Wl,-z,relro -ffunction-sections \
+SHIM_LINK = -shared -Wl,--version-script=shim/libtelem.map -Wl,-z,norelro -Wl,-T,shim/zeros.ld -ffunction-sections \
 	-fdata-sections -Wl,--gc-sections -nostartfiles
 HOST_MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 HOST_LIB = lib/$(or $(HOST_MULTIARCH),x86_64-linux-gnu)
@@ -123,13 +123,13 @@ SHIM_MULTI = $(if $(HAVE_I386),shim/i386/libtelem.so) $(if $(HAVE_AARCH64),shim/
 all: $(SHIM_MULTI)
 
 shim-i386: shim/i386/libtelem.so
-shim/i386/libtelem.so: $(SHIM_SRC) $(SHIM_HDR) shim/libtelem.map
+shim/i386/libtelem.so: $(SHIM_SRC) $(SHIM_HDR) shim/libtelem.map shim/zeros.ld
 	@mkdir -p $(@D)
 	$(CC) -m32 -D_FILE_OFFSET_BITS=64 $(SHIM_CFLAGS) $(SHIM_LINK) -o $@ $(SHIM_SRC)
 
 AARCH64_CC = clang --target=aarch64-linux-gnu --sysroot=$(AARCH64_ROOT) -fuse-ld=lld
 shim-aarch64: shim/aarch64/libtelem.so
-shim/aarch64/libtelem.so: $(SHIM_SRC) $(SHIM_HDR) shim/libtelem.map
+shim/aarch64/libtelem.so: $(SHIM_SRC) $(SHIM_HDR) shim/libtelem.map shim/zeros.ld
 	@mkdir -p $(@D)
 	$(AARCH64_CC) $(STD) $(WARN) $(CFLAGS) -Wno-unknown-warning-option -fPIC -fvisibility=hidden \
 		-fno-stack-protector -mno-outline-atomics -nostdlib $(SHIM_LINK) -o $@ $(SHIM_SRC)

@@ -9,10 +9,7 @@
 # zero-initialized data: shim/zeros.ld).
 . "$(dirname "$0")/../lib.sh"
 need_built
-if ! strace -f -qq -o /dev/null true 2>/dev/null; then
-	echo "1..0 # skip strace cannot trace here"
-	exit 0
-fi
+need_strace
 
 T=$(new_dir)
 printf 'void telem_test_empty(void) {}\n' >"$T/empty.c"

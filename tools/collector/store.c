@@ -131,15 +131,22 @@ struct store *store_open(const char *spec, int full_sync, char *err, size_t errl
 	pthread_mutex_init(&s->write_lock, NULL);
 	pthread_mutex_init(&s->sessions_lock, NULL);
 	pthread_key_create(&s->session_key, NULL);
-	if (!(s->writer.db = db_open(spec, full_sync, err, errlen)) || init_schema(s->writer.db, spec, err, errlen) < 0 ||
-	    prepare_writes(&s->writer) < 0) {
-		if (s->writer.db && !*err)
-			schema_failed(s->writer.db, spec, err, errlen);
-		store_close(s);
-		return NULL;
-	}
+	if (!(s->writer.db = db_open(spec, full_sync, err, errlen)) || init_schema(s->writer.db, spec, err, errlen) < 0)
+		goto failed;
 	s->kind = db_kind(s->writer.db);
+	if (s->kind == DB_POSTGRES) {
+		/* its writes go through each thread's own connection: this one made the schema, and is done */
+		db_close(s->writer.db);
+		s->writer.db = NULL;
+	} else if (prepare_writes(&s->writer) < 0) {
+		goto failed;
+	}
 	return s;
+failed:
+	if (s->writer.db && !*err)
+		schema_failed(s->writer.db, spec, err, errlen);
+	store_close(s);
+	return NULL;
 }
 
 static void bind_text(struct db_stmt *st, int i, const char *s, size_t len)

@@ -16,7 +16,7 @@
 #include "pg_bulk.h"
 
 /* pg_type OIDs of the parameter types we send */
-enum { OID_BYTEA = 17, OID_INT8 = 20, OID_INT4 = 23, OID_TEXT = 25, OID_FLOAT8 = 701 };
+enum { OID_BYTEA = 17, OID_INT8 = 20, OID_TEXT = 25, OID_FLOAT8 = 701 };
 
 /* Any constant of ours: concurrent collectors upgrading one schema take turns. */
 #define SCHEMA_LOCK_KEY 0x74656c656dLL /* "telem" */
